@@ -1,0 +1,75 @@
+// One Ethernet interface: its MAC and IPv4 address/prefix, ARP (RFC 826) on the link, and the
+// choice of next hop for outbound IPv4 (on-link, or the gateway). It is the only layer that knows
+// about Ethernet; above it everything is IPv4.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <optional>
+#include <span>
+
+#include "stack/link.h"
+#include "stack/net/arp_cache.h"
+#include "stack/net/context.h"
+#include "stack/wire/addresses.h"
+#include "stack/wire/ethernet.h"
+
+namespace taptcp::net {
+
+struct InterfaceConfig {
+  wire::MacAddress mac;
+  wire::Ipv4Address addr;
+  int prefix_len = 24;
+  std::optional<wire::Ipv4Address> gateway;
+  int mtu = 1500;  // IPv4 bytes per frame, as the TAP device's MTU
+};
+
+// Ethernet header room callers leave in front of an IPv4 packet so it can be framed in place.
+inline constexpr size_t kLinkHeadroom = wire::kEthernetHeaderSize;
+
+class Interface final : private ArpCache::Output {
+ public:
+  // Where inbound IPv4 packets go (the Ipv4 layer).
+  using Ipv4Receiver = std::function<void(std::span<const uint8_t> packet, bool link_broadcast)>;
+
+  Interface(NetContext& ctx, const InterfaceConfig& config, Link* link);
+
+  void set_ipv4_receiver(Ipv4Receiver r) { ipv4_receiver_ = std::move(r); }
+  void set_link(Link* link) { link_ = link; }
+
+  // One inbound Ethernet frame.
+  void Input(std::span<const uint8_t> frame);
+
+  // Sends the IPv4 packet that starts kLinkHeadroom bytes into `frame` (the headroom is written
+  // here) towards `dst`. Returns false when there is no route. An unresolved next hop queues a copy.
+  bool OutputIpv4(std::span<uint8_t> frame, wire::Ipv4Address dst);
+
+  // The address the packet for `dst` is handed to on the link: dst itself when on-link, else the
+  // gateway; nullopt without a route.
+  std::optional<wire::Ipv4Address> NextHop(wire::Ipv4Address dst) const;
+  bool IsLocal(wire::Ipv4Address a) const { return a == config_.addr; }
+  bool IsBroadcast(wire::Ipv4Address a) const;
+
+  const InterfaceConfig& config() const { return config_; }
+  ArpCache& arp() { return arp_; }
+  const ArpCache& arp() const { return arp_; }
+
+ private:
+  void OnArp(std::span<const uint8_t> payload);
+  void SendArp(uint16_t op, wire::MacAddress eth_dst, wire::MacAddress target_mac,
+               wire::Ipv4Address target_ip);
+  void Transmit(std::span<uint8_t> frame);
+  // ArpCache::Output
+  void SendArpRequest(wire::Ipv4Address target, std::optional<wire::MacAddress> to) override;
+  void SendQueued(wire::MacAddress dst, std::span<const uint8_t> ip_packet) override;
+
+  NetContext& ctx_;
+  InterfaceConfig config_;
+  Link* link_;
+  ArpCache arp_;
+  Ipv4Receiver ipv4_receiver_;
+  // For frames not built in place by the layers above (ARP, packets that waited for ARP).
+  std::array<uint8_t, wire::kEthernetHeaderSize + 65535> scratch_{};
+};
+
+}  // namespace taptcp::net

@@ -1,0 +1,85 @@
+#include "stack/sim/sim_link.h"
+
+#include <random>
+#include <vector>
+
+#include "stack/sim/network.h"
+
+namespace taptcp::sim {
+
+void SimLink::End::Transmit(std::span<const uint8_t> frame, Instant now) {
+  link_->Send(side_, frame, now);
+}
+
+SimLink::SimLink(Network* net, Driveable* a, Driveable* b, const Impairments& ab,
+                 const Impairments& ba)
+    : net_(net), hosts_{a, b}, imp_{ab, ba} {
+  for (int i = 0; i < 2; ++i) {
+    ends_[i].link_ = this;
+    ends_[i].side_ = i;
+  }
+}
+
+void SimLink::Send(int from, std::span<const uint8_t> frame, Instant now) {
+  const Impairments& imp = imp_[from];
+  LinkStats& st = stats_[from];
+  Driveable* to = hosts_[1 - from];
+  std::mt19937_64& rng = net_->rng();
+  std::uniform_real_distribution<double> coin(0.0, 1.0);
+  st.sent++;
+  if (tap_ != nullptr) tap_->Transmit(frame, now);
+
+  // Serialisation at the link's bandwidth behind a drop-tail queue.
+  Instant depart = now;
+  if (imp.bandwidth_bps > 0) {
+    const Instant start = std::max(now, busy_until_[from]);
+    if (imp.queue_limit_bytes > 0) {
+      const double backlog_bytes =
+          ToSeconds(start - now) * static_cast<double>(imp.bandwidth_bps) / 8.0;
+      if (backlog_bytes + static_cast<double>(frame.size()) >
+          static_cast<double>(imp.queue_limit_bytes)) {
+        st.queue_drops++;
+        return;
+      }
+    }
+    const auto tx_time = Duration(static_cast<int64_t>(
+        static_cast<double>(frame.size()) * 8.0 * 1e9 / static_cast<double>(imp.bandwidth_bps)));
+    busy_until_[from] = start + tx_time;
+    depart = busy_until_[from];
+  }
+  // Every random draw happens in the same order for every frame, so a seed replays exactly.
+  const bool lose = coin(rng) < imp.loss;
+  const bool dup = coin(rng) < imp.duplicate;
+  const bool corrupt = coin(rng) < imp.corrupt;
+  const bool hold = coin(rng) < imp.reorder;
+  const double jitter_frac = coin(rng);
+  const uint64_t bit = rng();
+  if (lose) {
+    st.lost++;
+    return;
+  }
+  Instant arrive = depart + imp.delay;
+  if (imp.jitter > Duration::zero()) {
+    arrive += Duration(static_cast<int64_t>(jitter_frac * static_cast<double>(imp.jitter.count())));
+  }
+  if (hold) {
+    st.reordered++;
+    arrive += imp.reorder_delay;
+  }
+  if (corrupt && !frame.empty()) {
+    st.corrupted++;
+    std::vector<uint8_t> copy(frame.begin(), frame.end());
+    copy[(bit >> 3) % copy.size()] ^= static_cast<uint8_t>(1u << (bit & 7));
+    net_->Deliver(to, copy, arrive);
+  } else {
+    net_->Deliver(to, frame, arrive);
+  }
+  st.delivered++;
+  if (dup) {
+    st.duplicated++;
+    st.delivered++;
+    net_->Deliver(to, frame, arrive + microseconds(1));
+  }
+}
+
+}  // namespace taptcp::sim

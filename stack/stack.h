@@ -1,0 +1,60 @@
+// One taptcp host: an Ethernet interface with an IPv4 address, ARP, IPv4, ICMP (and TCP, from the
+// next issue), its timer wheel, knobs, counters and trace. Sans-I/O: frames and time come in through
+// Driveable, frames go out through a Link. Nothing here reads a clock or makes a system call, so
+// the same Stack runs on a TAP device in real time and in a simulation in virtual time.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "stack/link.h"
+#include "stack/mib.h"
+#include "stack/net/arp_cache.h"
+#include "stack/net/context.h"
+#include "stack/net/icmp.h"
+#include "stack/net/interface.h"
+#include "stack/net/ipv4.h"
+#include "stack/sysctl.h"
+#include "stack/trace.h"
+#include "timers/wheel.h"
+
+namespace taptcp {
+
+using StackConfig = net::InterfaceConfig;
+
+class Stack final : public Driveable {
+ public:
+  Stack(const StackConfig& config, Link* link, Instant start = kEpoch);
+  ~Stack() override;
+  Stack(const Stack&) = delete;
+  Stack& operator=(const Stack&) = delete;
+
+  // Driveable.
+  void Input(std::span<const uint8_t> frame, Instant now) override;
+  void Advance(Instant now) override;
+  std::optional<Instant> NextDeadline() const override;
+
+  Instant now() const { return ctx_.now(); }
+  const StackConfig& config() const { return iface_.config(); }
+  Sysctl& sysctl() { return ctx_.sysctl; }
+  const Sysctl& sysctl() const { return ctx_.sysctl; }
+  Mib& mib() { return ctx_.mib; }
+  const Mib& mib() const { return ctx_.mib; }
+  timers::Wheel& wheel() { return ctx_.wheel; }
+  void set_trace(TraceSink* sink) { ctx_.trace = sink; }
+  void set_link(Link* link) { iface_.set_link(link); }
+
+  net::Interface& interface() { return iface_; }
+  const net::ArpCache& arp() const { return iface_.arp(); }
+  net::Ipv4& ipv4() { return ipv4_; }
+  net::Icmp& icmp() { return icmp_; }
+
+ private:
+  net::NetContext ctx_;
+  net::Interface iface_;
+  net::Ipv4 ipv4_;
+  net::Icmp icmp_;
+};
+
+}  // namespace taptcp
