@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "stack/wire/bytes.h"
+
 namespace taptcp::net {
 
 using wire::DropReason;
@@ -30,12 +32,16 @@ void Ipv4::Input(std::span<const uint8_t> packet, bool /*link_broadcast*/) {
       ctx_.mib.Inc(Counter::kIpInHdrErrors);
       ctx_.Drop(r);
       return;
-    case DropReason::kIpBadTotalLength:
-      // Linux tells "total length below the header" (InHdrErrors) from "fewer bytes than the
-      // total length" (InTruncatedPkts); the parser folds both into one reason.
-      ctx_.mib.Inc(Counter::kIpExtInTruncatedPkts);
+    case DropReason::kIpBadTotalLength: {
+      // ip_rcv_core tells "fewer bytes than the total length" (InTruncatedPkts) from "total
+      // length below the header length" (InHdrErrors); the parser folds both into one reason and
+      // has already checked that the header itself is present.
+      const size_t total = wire::Load16(packet.data() + 2);
+      const size_t ihl = static_cast<size_t>(packet[0] & 0x0F) * 4;
+      ctx_.mib.Inc(total < ihl ? Counter::kIpInHdrErrors : Counter::kIpExtInTruncatedPkts);
       ctx_.Drop(r);
       return;
+    }
     case DropReason::kIpFragment:
       // Linux would reassemble (ip_defrag); we do not, so the datagram fails reassembly.
       ctx_.mib.Inc(Counter::kIpReasmReqds);

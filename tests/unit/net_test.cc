@@ -249,6 +249,32 @@ TEST_F(NetTest, BadIpChecksumIsDroppedAndCountedLikeLinux) {
   EXPECT_EQ(stack_.mib().Drops(DropReason::kIpBadChecksum), 1u);
 }
 
+// Rewrites the IPv4 total length of a test frame and fixes the header checksum.
+void SetTotalLength(std::vector<uint8_t>& f, uint16_t total) {
+  uint8_t* ip = f.data() + wire::kEthernetHeaderSize;
+  ip[2] = static_cast<uint8_t>(total >> 8);
+  ip[3] = static_cast<uint8_t>(total);
+  ip[10] = ip[11] = 0;
+  const uint16_t sum = wire::InternetChecksum(std::span<const uint8_t>(ip, 20));
+  ip[10] = static_cast<uint8_t>(sum >> 8);
+  ip[11] = static_cast<uint8_t>(sum);
+}
+
+TEST_F(NetTest, TotalLengthErrorsCountAsLinuxCountsThem) {
+  LearnPeer();
+  auto longer = EchoRequestFrame(1, 1, std::vector<uint8_t>(40, 7));
+  SetTotalLength(longer, 1000);  // more than the frame holds: truncated in transit
+  In(longer);
+  EXPECT_EQ(C(Counter::kIpExtInTruncatedPkts), 1u);
+  EXPECT_EQ(C(Counter::kIpInHdrErrors), 0u);
+  auto shorter = EchoRequestFrame(1, 1, std::vector<uint8_t>(40, 7));
+  SetTotalLength(shorter, 12);  // less than the 20-byte header: a header error
+  In(shorter);
+  EXPECT_EQ(C(Counter::kIpInHdrErrors), 1u);
+  EXPECT_EQ(stack_.mib().Drops(DropReason::kIpBadTotalLength), 2u);
+  EXPECT_TRUE(link_.frames.empty());
+}
+
 TEST_F(NetTest, BadIcmpChecksumCountsIcmpErrors) {
   LearnPeer();
   // Flip a byte of the echo data: the IP header stays valid, the ICMP checksum does not.

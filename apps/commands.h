@@ -1,0 +1,14 @@
+// taptcp's subcommands. Each returns the process exit code; errors are printed as one line
+// "taptcp <cmd>: <what is wrong and what to do>".
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace taptcp::apps {
+
+int RunServe(const std::vector<std::string>& sysctls);
+int RunDemo(const std::vector<std::string>& sysctls);
+int RunSysctl(const std::vector<std::string>& args);
+
+}  // namespace taptcp::apps

@@ -1,0 +1,64 @@
+// A Stack on a TAP device with everything a long-running command offers: knobs (--sysctl),
+// a capture of both directions (--pcap), the event trace as JSON lines (--trace), driven by the
+// epoll loop in real time. `serve` and `demo` are thin layers over this.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "capture/pcap_writer.h"
+#include "stack/stack.h"
+#include "tap/event_loop.h"
+#include "tap/tap_device.h"
+
+namespace taptcp::apps {
+
+struct TapHostOptions {
+  std::string tap;                  // device name
+  std::string addr = "192.0.2.2/24";
+  std::string mac = "02:54:41:50:00:02";  // locally administered; 54:41:50 spells "TAP"
+  std::string gateway;              // optional
+  std::vector<std::string> sysctls;  // name=value
+  std::string pcap;                 // optional capture path
+  bool trace = false;               // JSON lines on stdout
+};
+
+class TapHost final : private Driveable, private TraceSink {
+ public:
+  // Opens the device, builds the stack, applies the knobs. Every error is one line that says
+  // what to do (bad address, unknown knob, missing privilege, busy device).
+  static absl::StatusOr<std::unique_ptr<TapHost>> Open(const TapHostOptions& options);
+  ~TapHost() override;
+
+  Stack& stack() { return *stack_; }
+  tap::EventLoop& loop() { return *loop_; }
+  tap::TapDevice& device() { return *tap_; }
+  capture::PcapWriter* capture() { return pcap_.get(); }
+  const std::string& capture_path() const { return pcap_path_; }
+
+ private:
+  TapHost() = default;
+  // Driveable: the loop feeds us, we record inbound frames, then hand them to the stack.
+  void Input(std::span<const uint8_t> frame, Instant now) override;
+  void Advance(Instant now) override { stack_->Advance(now); }
+  std::optional<Instant> NextDeadline() const override { return stack_->NextDeadline(); }
+  // TraceSink
+  void OnEvent(const TraceEvent& event) override;
+
+  std::unique_ptr<tap::TapDevice> tap_;
+  std::unique_ptr<capture::PcapWriter> pcap_;
+  std::string pcap_path_;
+  std::unique_ptr<TeeLink> tee_;
+  std::unique_ptr<Stack> stack_;
+  std::unique_ptr<tap::EventLoop> loop_;
+};
+
+// Pulls every `--sysctl name=value` / `--sysctl=name=value` out of argv (absl flags keep only
+// the last value of a repeated flag) and returns them; argv is compacted in place.
+std::vector<std::string> ExtractRepeatedFlag(int* argc, char** argv, std::string_view name);
+
+}  // namespace taptcp::apps

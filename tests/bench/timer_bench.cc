@@ -1,0 +1,364 @@
+// Timer queue benchmark: timers::Wheel against the two usual alternatives, in the same run.
+//
+//   wheel     timers::Wheel, intrusive 32-byte Timer nodes.
+//   heap      std::priority_queue of {when, id, generation}, lazy deletion: cancel bumps the id's
+//             generation (the external cancellation record) and stale entries are skipped when
+//             they reach the top.
+//   multimap  std::multimap<Instant, id>; cancel erases through an iterator stored per id.
+//
+// Each structure first holds 1,000,000 pending "background" timers with delays spread uniformly
+// over 1 ms .. 10 min; a background timer that fires re-arms itself with a fresh delay, so the
+// population stays at 1M as virtual time moves (that upkeep is part of every structure's cost).
+//
+//   BM_ArmCancel       arm a timer (delay 1 ms .. 1 s, retransmission-timer-like) and cancel it;
+//                      virtual time advances 1 ms every 64 operations, so the heap pays for popping
+//                      its stale entries when they come due, as it would in a running stack.
+//   BM_ArmCancelFrozen the same with time stopped: the raw cost of the two calls (the heap's
+//                      deferred cost then shows up as memory instead). Fixed 2^20 iterations.
+//   BM_ArmExpire       arm a batch of 256 timers 1..2 ms ahead, advance 2 ms: all of them fire.
+//
+// Counters: per_op (time per timer operation), bytes_per_timer (all memory the structure needs,
+// including per-id records and fixed parts, divided by the timers pending at the end). After the
+// run, main() prints heap/wheel and multimap/wheel ratios from the per_op values just measured.
+#include <benchmark/benchmark.h>
+#include <malloc.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <queue>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "timers/wheel.h"
+
+namespace taptcp::timers {
+namespace {
+
+constexpr uint32_t kBackground = 1'000'000;
+constexpr uint32_t kPool = 4096;  // ids used by the measured operations
+constexpr uint32_t kIds = kBackground + kPool;
+constexpr int kOpsPerMs = 64;  // BM_ArmCancel: operations per millisecond of virtual time
+constexpr int kExpireBatch = 256;
+
+// Pre-drawn random delays, so every structure sees the same sequence and RNG cost stays out.
+class DelayTable {
+ public:
+  DelayTable(uint64_t seed, Duration lo, Duration hi) : values_(1 << 16) {
+    std::mt19937_64 rng(seed);
+    std::uniform_int_distribution<int64_t> dist(lo.count(), hi.count());
+    for (Duration& v : values_) v = Duration(dist(rng));
+  }
+  Duration Next() { return values_[next_++ & (values_.size() - 1)]; }
+
+ private:
+  std::vector<Duration> values_;
+  size_t next_ = 0;
+};
+
+// Counts what a container asks of the allocator: the requested bytes, and what glibc really uses
+// (malloc_usable_size plus its 8-byte chunk header).
+struct AllocStats {
+  static inline int64_t requested = 0;
+  static inline int64_t chunk = 0;
+};
+template <class T>
+struct CountingAllocator {
+  using value_type = T;
+  CountingAllocator() = default;
+  template <class U>
+  CountingAllocator(const CountingAllocator<U>&) {}
+  T* allocate(size_t n) {
+    T* p = static_cast<T*>(::operator new(n * sizeof(T)));
+    AllocStats::requested += static_cast<int64_t>(n * sizeof(T));
+    AllocStats::chunk += static_cast<int64_t>(malloc_usable_size(p) + sizeof(size_t));
+    return p;
+  }
+  void deallocate(T* p, size_t n) {
+    AllocStats::requested -= static_cast<int64_t>(n * sizeof(T));
+    AllocStats::chunk -= static_cast<int64_t>(malloc_usable_size(p) + sizeof(size_t));
+    ::operator delete(p);
+  }
+  template <class U>
+  bool operator==(const CountingAllocator<U>&) const {
+    return true;
+  }
+};
+
+// Common driver state: the background population and its re-arm delays.
+struct Base {
+  Instant now = kEpoch;
+  DelayTable background_delays{1, milliseconds(1), minutes(10)};
+  uint64_t measured_fired = 0;
+};
+
+class WheelQueue final : public Base, public TimerHandler {
+ public:
+  static constexpr const char* kName = "wheel";
+  WheelQueue() : timers_(new Timer[kIds]) {
+    for (uint32_t i = 0; i < kIds; ++i) timers_[i].set_handler(this);
+  }
+  void Arm(uint32_t id, Instant when) { wheel_.Arm(timers_[id], when); }
+  void Cancel(uint32_t id) { wheel_.Cancel(timers_[id]); }
+  void Advance(Instant to) {
+    now = to;
+    wheel_.Advance(to);
+  }
+  void OnTimer(Timer& t, Instant at) override {
+    if (&t < &timers_[kBackground]) {
+      wheel_.Arm(t, at + background_delays.Next());
+    } else {
+      ++measured_fired;
+    }
+  }
+  size_t pending() const { return wheel_.armed_count(); }
+  double Bytes() const { return sizeof(Wheel) + double{kIds} * sizeof(Timer); }
+  double ChunkBytes() const { return Bytes(); }  // one array allocation: no per-timer overhead
+
+ private:
+  Wheel wheel_;
+  std::unique_ptr<Timer[]> timers_;
+};
+
+class HeapQueue final : public Base {
+ public:
+  static constexpr const char* kName = "heap";
+  HeapQueue() : generation_(kIds, 0) {}
+  void Arm(uint32_t id, Instant when) {
+    heap_.push({when, id, ++generation_[id]});
+    ++pending_;
+  }
+  // O(1): the queued entry becomes stale and is dropped when it reaches the top. (The benchmark
+  // only cancels armed ids and only arms unarmed ones, so pending_ needs no armed flag.)
+  void Cancel(uint32_t id) {
+    ++generation_[id];
+    --pending_;
+  }
+  void Advance(Instant to) {
+    now = to;
+    while (!heap_.empty() && heap_.top().when <= to) {
+      const Entry e = heap_.top();
+      heap_.pop();
+      if (e.generation != generation_[e.id]) continue;  // cancelled or re-armed: stale
+      ++generation_[e.id];
+      --pending_;
+      if (e.id < kBackground) {
+        Arm(e.id, e.when + background_delays.Next());
+      } else {
+        ++measured_fired;
+      }
+    }
+  }
+  size_t pending() const { return pending_; }
+  double Bytes() const {
+    return double(heap_.storage().capacity()) * sizeof(Entry) +
+           double(generation_.capacity()) * sizeof(uint32_t);
+  }
+  double ChunkBytes() const { return Bytes(); }  // two large vectors
+
+ private:
+  struct Entry {
+    Instant when;
+    uint32_t id;
+    uint32_t generation;
+  };
+  struct Later {
+    bool operator()(const Entry& a, const Entry& b) const { return a.when > b.when; }
+  };
+  struct Heap : std::priority_queue<Entry, std::vector<Entry>, Later> {
+    const std::vector<Entry>& storage() const { return c; }
+  };
+  Heap heap_;
+  std::vector<uint32_t> generation_;
+  size_t pending_ = 0;
+};
+
+class MultimapQueue final : public Base {
+ public:
+  static constexpr const char* kName = "multimap";
+  using Map = std::multimap<Instant, uint32_t, std::less<Instant>,
+                            CountingAllocator<std::pair<const Instant, uint32_t>>>;
+  MultimapQueue() : where_(kIds, map_.end()) {}
+  void Arm(uint32_t id, Instant when) {
+    if (where_[id] != map_.end()) map_.erase(where_[id]);
+    where_[id] = map_.emplace(when, id);
+  }
+  void Cancel(uint32_t id) {
+    if (where_[id] == map_.end()) return;
+    map_.erase(where_[id]);
+    where_[id] = map_.end();
+  }
+  void Advance(Instant to) {
+    now = to;
+    while (!map_.empty() && map_.begin()->first <= to) {
+      const auto [when, id] = *map_.begin();
+      map_.erase(map_.begin());
+      where_[id] = map_.end();
+      if (id < kBackground) {
+        Arm(id, when + background_delays.Next());
+      } else {
+        ++measured_fired;
+      }
+    }
+  }
+  size_t pending() const { return map_.size(); }
+  double Bytes() const {
+    return double(AllocStats::requested) + double(where_.capacity()) * sizeof(Map::iterator);
+  }
+  double ChunkBytes() const {
+    return double(AllocStats::chunk) + double(where_.capacity()) * sizeof(Map::iterator);
+  }
+
+ private:
+  Map map_;
+  std::vector<Map::iterator> where_;
+};
+
+// One fixture alive at a time (they hold 40-80 MB each), built on a benchmark's first call and
+// kept across its calls (Google Benchmark calls a function several times to size the run).
+std::function<void()> release_current;
+
+template <class Q>
+Q& Fixture(const std::string& key) {
+  static std::unique_ptr<Q> fixture;
+  static std::string fixture_key;
+  if (!fixture || fixture_key != key) {
+    if (release_current) release_current();
+    fixture = std::make_unique<Q>();
+    for (uint32_t id = 0; id < kBackground; ++id) {
+      fixture->Arm(id, fixture->now + fixture->background_delays.Next());
+    }
+    fixture_key = key;
+    release_current = [] {
+      fixture.reset();
+      fixture_key.clear();
+    };
+  }
+  return *fixture;
+}
+
+template <class Q>
+void SetCounters(benchmark::State& state, const Q& q, double ops) {
+  state.counters["per_op"] =
+      benchmark::Counter(ops, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["pending"] = double(q.pending());
+  state.counters["bytes_per_timer"] = q.Bytes() / double(q.pending());
+  state.counters["malloc_bytes_per_timer"] = q.ChunkBytes() / double(q.pending());
+}
+
+template <class Q>
+void BM_ArmCancel(benchmark::State& state) {
+  Q& q = Fixture<Q>("arm_cancel");
+  DelayTable delays(2, milliseconds(1), seconds(1));
+  uint32_t i = 0;
+  for (auto _ : state) {
+    const uint32_t id = kBackground + (i & (kPool - 1));
+    q.Arm(id, q.now + delays.Next());
+    q.Cancel(id);
+    if (++i % kOpsPerMs == 0) q.Advance(q.now + milliseconds(1));
+  }
+  SetCounters(state, q, double(state.iterations()));
+}
+
+template <class Q>
+void BM_ArmCancelFrozen(benchmark::State& state) {
+  Q& q = Fixture<Q>("arm_cancel_frozen");
+  DelayTable delays(2, milliseconds(1), seconds(1));
+  uint32_t i = 0;
+  for (auto _ : state) {
+    const uint32_t id = kBackground + (i++ & (kPool - 1));
+    q.Arm(id, q.now + delays.Next());
+    q.Cancel(id);
+  }
+  SetCounters(state, q, double(state.iterations()));
+}
+
+template <class Q>
+void BM_ArmExpire(benchmark::State& state) {
+  Q& q = Fixture<Q>("arm_expire");
+  DelayTable delays(3, milliseconds(1), milliseconds(2));
+  const uint64_t fired_before = q.measured_fired;
+  for (auto _ : state) {
+    for (int j = 0; j < kExpireBatch; ++j) q.Arm(kBackground + j, q.now + delays.Next());
+    q.Advance(q.now + milliseconds(2));
+  }
+  const double ops = double(state.iterations()) * kExpireBatch;
+  if (double(q.measured_fired - fired_before) != ops) state.SkipWithError("not all timers fired");
+  SetCounters(state, q, ops);
+}
+
+// Console output as usual, plus the per_op and bytes values kept for the ratio lines.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      if (run.error_occurred || run.run_type != Run::RT_Iteration) continue;
+      const std::string name = run.benchmark_name();
+      per_op_[name] = run.counters.at("per_op").value;
+      bytes_[name] = run.counters.at("bytes_per_timer").value;
+      malloc_bytes_[name] = run.counters.at("malloc_bytes_per_timer").value;
+    }
+  }
+
+  void PrintRatios() const {
+    std::printf("\nSame run, same machine; per_op is time per timer operation.\n");
+    for (const char* bench : {"BM_ArmCancel", "BM_ArmExpire", "BM_ArmCancelFrozen"}) {
+      const std::string b = bench;
+      const auto wheel = per_op_.find(b + "/wheel");
+      if (wheel == per_op_.end()) continue;
+      for (const char* other : {"heap", "multimap"}) {
+        const auto it = per_op_.find(b + "/" + other);
+        if (it == per_op_.end()) continue;
+        std::printf("ratio %-18s %8s/wheel = %6.1fx  (wheel %.1f ns, %s %.1f ns)\n",
+                    Label(b).c_str(), other, it->second / wheel->second, wheel->second * 1e9, other,
+                    it->second * 1e9);
+      }
+    }
+    for (const char* q : {"wheel", "heap", "multimap"}) {
+      const auto it = bytes_.find(std::string("BM_ArmExpire/") + q);
+      if (it == bytes_.end()) continue;
+      std::printf(
+          "bytes per armed timer (BM_ArmExpire, end of run) %-8s = %6.2f  (glibc chunks %.2f)\n", q,
+          it->second, malloc_bytes_.at(it->first));
+    }
+  }
+
+ private:
+  static std::string Label(const std::string& bench) {
+    if (bench == "BM_ArmCancel") return "arm+cancel";
+    if (bench == "BM_ArmExpire") return "arm+expire";
+    return "arm+cancel(frozen)";
+  }
+  std::map<std::string, double> per_op_, bytes_, malloc_bytes_;
+};
+
+template <class Q>
+void RegisterFor() {
+  benchmark::RegisterBenchmark((std::string("BM_ArmCancel/") + Q::kName).c_str(), BM_ArmCancel<Q>);
+  benchmark::RegisterBenchmark((std::string("BM_ArmExpire/") + Q::kName).c_str(), BM_ArmExpire<Q>);
+  benchmark::RegisterBenchmark((std::string("BM_ArmCancelFrozen/") + Q::kName).c_str(),
+                               BM_ArmCancelFrozen<Q>)
+      ->Iterations(1 << 20);
+}
+
+}  // namespace
+}  // namespace taptcp::timers
+
+int main(int argc, char** argv) {
+  using namespace taptcp::timers;
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  RegisterFor<WheelQueue>();
+  RegisterFor<HeapQueue>();
+  RegisterFor<MultimapQueue>();
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  if (release_current) release_current();
+  reporter.PrintRatios();
+  benchmark::Shutdown();
+  return 0;
+}

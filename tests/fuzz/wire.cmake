@@ -1,0 +1,5 @@
+# stack/wire: decode any frame; what decodes must survive re-encoding (see wire_fuzz.cc).
+taptcp_fuzzer(NAME wire_fuzz
+  CORPUS ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/wire
+  SOURCES ${CMAKE_SOURCE_DIR}/tests/fuzz/wire_fuzz.cc
+  LIBS taptcp_wire)

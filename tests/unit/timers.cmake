@@ -1,0 +1,5 @@
+# timers/: the wheel (unit + reference-model property tests) and the clocks.
+taptcp_test(NAME timers_test
+  SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/wheel_test.cc ${CMAKE_SOURCE_DIR}/tests/unit/clock_test.cc
+  LIBS taptcp_timers
+  LABELS unit)
