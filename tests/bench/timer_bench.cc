@@ -10,16 +10,24 @@
 // over 1 ms .. 10 min; a background timer that fires re-arms itself with a fresh delay, so the
 // population stays at 1M as virtual time moves (that upkeep is part of every structure's cost).
 //
-//   BM_ArmCancel       arm a timer (delay 1 ms .. 1 s, retransmission-timer-like) and cancel it;
-//                      virtual time advances 1 ms every 64 operations, so the heap pays for popping
-//                      its stale entries when they come due, as it would in a running stack.
-//   BM_ArmCancelFrozen the same with time stopped: the raw cost of the two calls (the heap's
-//                      deferred cost then shows up as memory instead). Fixed 2^20 iterations.
-//   BM_ArmExpire       arm a batch of 256 timers 1..2 ms ahead, advance 2 ms: all of them fire.
+//   BM_ArmCancel/ops_per_ms:N   arm a timer (delay 1 ms .. 1 s, retransmission-timer-like) and
+//                               cancel it; virtual time advances 1 ms every N operations, so the
+//                               heap pays for popping its stale entries as they come due, as it
+//                               would in a running stack.
+//   BM_ArmExpire/batch:N        arm N timers 1..2 ms ahead, advance 2 ms: all of them fire.
+//   BM_ArmCancelFrozen          arm+cancel with time stopped: the raw cost of the two calls (the
+//                               heap's deferred cost then shows as memory). Fixed 2^20 iterations.
 //
-// Counters: per_op (time per timer operation), bytes_per_timer (all memory the structure needs,
-// including per-id records and fixed parts, divided by the timers pending at the end). After the
-// run, main() prints heap/wheel and multimap/wheel ratios from the per_op values just measured.
+// N sets how much background upkeep (1M timers firing ~3,300 times per virtual second, each
+// re-armed) is spread over each measured operation: every structure pays it, so a small N dilutes
+// the ratios. The light settings (64 ops per ms, batches of 256) are an idle stack; the busy ones
+// (1024 ops per ms = 1M timer operations per second; batches of 1024) a loaded one.
+//
+// Counters: per_op (time per timer operation), bytes_per_timer (all memory the structure uses,
+// including per-id records, stale entries, capacity slack and fixed parts, divided by the timers
+// pending at the end), malloc_bytes_per_timer (the same with glibc's chunk sizes). After the run,
+// main() prints heap/wheel and multimap/wheel ratios of the per_op values just measured (medians
+// when --benchmark_repetitions is given).
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
@@ -30,6 +38,7 @@
 #include <memory>
 #include <queue>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,8 +50,6 @@ namespace {
 constexpr uint32_t kBackground = 1'000'000;
 constexpr uint32_t kPool = 4096;  // ids used by the measured operations
 constexpr uint32_t kIds = kBackground + kPool;
-constexpr int kOpsPerMs = 64;  // BM_ArmCancel: operations per millisecond of virtual time
-constexpr int kExpireBatch = 256;
 
 // Pre-drawn random delays, so every structure sees the same sequence and RNG cost stays out.
 class DelayTable {
@@ -221,11 +228,12 @@ class MultimapQueue final : public Base {
 // kept across its calls (Google Benchmark calls a function several times to size the run).
 std::function<void()> release_current;
 
+// `fresh` rebuilds it on every call instead.
 template <class Q>
-Q& Fixture(const std::string& key) {
+Q& Fixture(const std::string& key, bool fresh = false) {
   static std::unique_ptr<Q> fixture;
   static std::string fixture_key;
-  if (!fixture || fixture_key != key) {
+  if (!fixture || fixture_key != key || fresh) {
     if (release_current) release_current();
     fixture = std::make_unique<Q>();
     for (uint32_t id = 0; id < kBackground; ++id) {
@@ -250,22 +258,26 @@ void SetCounters(benchmark::State& state, const Q& q, double ops) {
 }
 
 template <class Q>
-void BM_ArmCancel(benchmark::State& state) {
-  Q& q = Fixture<Q>("arm_cancel");
+void BM_ArmCancel(benchmark::State& state, int ops_per_ms) {
+  Q& q = Fixture<Q>("arm_cancel/" + std::to_string(ops_per_ms));
   DelayTable delays(2, milliseconds(1), seconds(1));
   uint32_t i = 0;
+  int until_tick = ops_per_ms;
   for (auto _ : state) {
-    const uint32_t id = kBackground + (i & (kPool - 1));
+    const uint32_t id = kBackground + (i++ & (kPool - 1));
     q.Arm(id, q.now + delays.Next());
     q.Cancel(id);
-    if (++i % kOpsPerMs == 0) q.Advance(q.now + milliseconds(1));
+    if (--until_tick == 0) {
+      until_tick = ops_per_ms;
+      q.Advance(q.now + milliseconds(1));
+    }
   }
   SetCounters(state, q, double(state.iterations()));
 }
 
 template <class Q>
 void BM_ArmCancelFrozen(benchmark::State& state) {
-  Q& q = Fixture<Q>("arm_cancel_frozen");
+  Q& q = Fixture<Q>("arm_cancel_frozen", /*fresh=*/true);  // not a steady state: start over
   DelayTable delays(2, milliseconds(1), seconds(1));
   uint32_t i = 0;
   for (auto _ : state) {
@@ -277,71 +289,86 @@ void BM_ArmCancelFrozen(benchmark::State& state) {
 }
 
 template <class Q>
-void BM_ArmExpire(benchmark::State& state) {
-  Q& q = Fixture<Q>("arm_expire");
+void BM_ArmExpire(benchmark::State& state, uint32_t batch) {
+  Q& q = Fixture<Q>("arm_expire/" + std::to_string(batch));
   DelayTable delays(3, milliseconds(1), milliseconds(2));
   const uint64_t fired_before = q.measured_fired;
   for (auto _ : state) {
-    for (int j = 0; j < kExpireBatch; ++j) q.Arm(kBackground + j, q.now + delays.Next());
+    for (uint32_t j = 0; j < batch; ++j) q.Arm(kBackground + j, q.now + delays.Next());
     q.Advance(q.now + milliseconds(2));
   }
-  const double ops = double(state.iterations()) * kExpireBatch;
+  const double ops = double(state.iterations()) * batch;
   if (double(q.measured_fired - fired_before) != ops) state.SkipWithError("not all timers fired");
   SetCounters(state, q, ops);
 }
 
-// Console output as usual, plus the per_op and bytes values kept for the ratio lines.
+// Console output as usual, plus the values kept for the ratio lines: medians if repetitions were
+// asked for, else the single run. Names are "<benchmark>[/<load>]/<structure>".
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {
-      if (run.error_occurred || run.run_type != Run::RT_Iteration) continue;
-      const std::string name = run.benchmark_name();
-      per_op_[name] = run.counters.at("per_op").value;
-      bytes_[name] = run.counters.at("bytes_per_timer").value;
-      malloc_bytes_[name] = run.counters.at("malloc_bytes_per_timer").value;
+      if (run.error_occurred) continue;
+      const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
+      if (run.run_type == Run::RT_Aggregate && !median) continue;
+      const std::string name = run.run_name.str();
+      if (!median && medians_.count(name)) continue;
+      if (median) medians_.insert(name);
+      auto get = [&](const char* counter) {
+        const auto it = run.counters.find(counter);
+        return it == run.counters.end() ? 0.0 : it->second.value;
+      };
+      Result& r = results_[name];
+      r.per_op = get("per_op");
+      r.bytes = get("bytes_per_timer");
+      r.malloc_bytes = get("malloc_bytes_per_timer");
     }
   }
 
   void PrintRatios() const {
-    std::printf("\nSame run, same machine; per_op is time per timer operation.\n");
-    for (const char* bench : {"BM_ArmCancel", "BM_ArmExpire", "BM_ArmCancelFrozen"}) {
-      const std::string b = bench;
-      const auto wheel = per_op_.find(b + "/wheel");
-      if (wheel == per_op_.end()) continue;
+    std::printf("\nRatios from the per_op values above (same run, same machine):\n");
+    for (const auto& [name, wheel] : results_) {
+      const size_t at = name.find("/wheel");
+      if (at == std::string::npos) continue;
+      const std::string family = name.substr(0, at);
+      const std::string suffix = name.substr(at + 6);  // e.g. "/iterations:1048576"
       for (const char* other : {"heap", "multimap"}) {
-        const auto it = per_op_.find(b + "/" + other);
-        if (it == per_op_.end()) continue;
-        std::printf("ratio %-18s %8s/wheel = %6.1fx  (wheel %.1f ns, %s %.1f ns)\n",
-                    Label(b).c_str(), other, it->second / wheel->second, wheel->second * 1e9, other,
-                    it->second * 1e9);
+        const auto it = results_.find(family + "/" + other + suffix);
+        if (it == results_.end() || wheel.per_op <= 0) continue;
+        std::printf("ratio %-36s %8s/wheel = %6.1fx  (wheel %6.1f ns, %s %6.1f ns)\n",
+                    family.c_str(), other, it->second.per_op / wheel.per_op, wheel.per_op * 1e9,
+                    other, it->second.per_op * 1e9);
       }
     }
-    for (const char* q : {"wheel", "heap", "multimap"}) {
-      const auto it = bytes_.find(std::string("BM_ArmExpire/") + q);
-      if (it == bytes_.end()) continue;
-      std::printf(
-          "bytes per armed timer (BM_ArmExpire, end of run) %-8s = %6.2f  (glibc chunks %.2f)\n", q,
-          it->second, malloc_bytes_.at(it->first));
+    std::printf("\nBytes per armed timer at the end of each benchmark (glibc chunk sizes):\n");
+    for (const auto& [name, r] : results_) {
+      std::printf("bytes %-45s = %6.2f  (%6.2f)\n", name.c_str(), r.bytes, r.malloc_bytes);
     }
   }
 
  private:
-  static std::string Label(const std::string& bench) {
-    if (bench == "BM_ArmCancel") return "arm+cancel";
-    if (bench == "BM_ArmExpire") return "arm+expire";
-    return "arm+cancel(frozen)";
-  }
-  std::map<std::string, double> per_op_, bytes_, malloc_bytes_;
+  struct Result {
+    double per_op = 0, bytes = 0, malloc_bytes = 0;
+  };
+  std::map<std::string, Result> results_;
+  std::set<std::string> medians_;
 };
 
 template <class Q>
 void RegisterFor() {
-  benchmark::RegisterBenchmark((std::string("BM_ArmCancel/") + Q::kName).c_str(), BM_ArmCancel<Q>);
-  benchmark::RegisterBenchmark((std::string("BM_ArmExpire/") + Q::kName).c_str(), BM_ArmExpire<Q>);
-  benchmark::RegisterBenchmark((std::string("BM_ArmCancelFrozen/") + Q::kName).c_str(),
-                               BM_ArmCancelFrozen<Q>)
+  const std::string name = Q::kName;
+  for (int ops_per_ms : {64, 1024}) {
+    benchmark::RegisterBenchmark(
+        ("BM_ArmCancel/ops_per_ms:" + std::to_string(ops_per_ms) + "/" + name).c_str(),
+        BM_ArmCancel<Q>, ops_per_ms);
+  }
+  for (uint32_t batch : {256u, 1024u}) {
+    benchmark::RegisterBenchmark(
+        ("BM_ArmExpire/batch:" + std::to_string(batch) + "/" + name).c_str(), BM_ArmExpire<Q>,
+        batch);
+  }
+  benchmark::RegisterBenchmark(("BM_ArmCancelFrozen/" + name).c_str(), BM_ArmCancelFrozen<Q>)
       ->Iterations(1 << 20);
 }
 
