@@ -8,6 +8,7 @@
 namespace taptcp::apps {
 
 int RunServe(const std::vector<std::string>& sysctls);
+int RunConnect(const std::vector<std::string>& sysctls);
 int RunDemo(const std::vector<std::string>& sysctls);
 int RunSysctl(const std::vector<std::string>& args);
 

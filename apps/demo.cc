@@ -4,13 +4,18 @@
 // and every frame of the capture. It cleans up after itself and explains what the user saw.
 //
 // It grows with each issue: TCP echo and HTTP, the close orders and TIME_WAIT come next.
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
 
 #include <csignal>
 #include <cstdio>
 #include <thread>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "apps/commands.h"
@@ -45,6 +50,22 @@ void Indent(const std::string& text) {
   }
 }
 
+// A demo that crashed (or was killed with SIGKILL) could not run its cleanup. Its namespace is
+// named taptcp-demo-<pid>; remove those whose process no longer exists, and nothing else.
+void RemoveStaleDemoNamespaces() {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/run/netns", ec)) {
+    const std::string name = entry.path().filename().string();
+    constexpr std::string_view kPrefix = "taptcp-demo-";
+    if (!name.starts_with(kPrefix)) continue;
+    int pid = 0;
+    if (!absl::SimpleAtoi(name.substr(kPrefix.size()), &pid) || pid <= 0) continue;
+    if (kill(pid, 0) == 0 || errno != ESRCH) continue;  // still running (or not ours to judge)
+    std::printf("   (removing namespace %s left by a demo that did not finish)\n", name.c_str());
+    (void)tap::RunProcess({"ip", "netns", "del", name});
+  }
+}
+
 int Fail(const absl::Status& s) {
   std::fprintf(stderr, "taptcp demo: %s\n", std::string(s.message()).c_str());
   return 1;
@@ -59,6 +80,7 @@ int RunDemo(const std::vector<std::string>& sysctls) {
     return 2;
   }
   if (absl::Status s = tap::CheckTapPrivileges(); !s.ok()) return Fail(s);
+  RemoveStaleDemoNamespaces();
 
   // Names carry the pid so two demos never collide, and cleanup removes exactly what we made.
   const std::string ns_name = absl::StrCat("taptcp-demo-", getpid());

@@ -24,7 +24,10 @@ constexpr Command kCommands[] = {
     {"demo", "apps/demo.cc",
      "the kernel and taptcp on a TAP device in a namespace of their own: ping, ARP, counters, "
      "capture"},
-    {"serve", "apps/serve.cc", "run the stack on a TAP device until Ctrl-C (answers ARP and ping)"},
+    {"serve", "apps/serve.cc",
+     "run the stack on a TAP device until Ctrl-C: ARP, ping, and with --port a TCP app"},
+    {"connect", "apps/connect.cc",
+     "connect to a TCP server from a TAP device, send bytes, check the echo"},
     {"sysctl", "apps/sysctl_cmd.cc", "list every knob with its Linux default, or check NAME=VALUE"},
 };
 
@@ -79,5 +82,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (cmd == "demo") return taptcp::apps::RunDemo(sysctls);
+  if (cmd == "connect") return taptcp::apps::RunConnect(sysctls);
   return taptcp::apps::RunServe(sysctls);
 }

@@ -1,23 +1,53 @@
-// `taptcp serve`: run the stack on a TAP device until SIGINT/SIGTERM. Today it answers ARP and
-// ping; listeners and apps (--port, --app) arrive with TCP.
+// `taptcp serve`: run the stack on a TAP device until SIGINT/SIGTERM: it answers ARP and ping,
+// and with --port it serves TCP with an app (echo, discard; more modes come with issue 5).
 #include <cstdio>
+
+#include "absl/flags/flag.h"
+#include "apps/tcp_apps.h"
 
 #include "apps/commands.h"
 #include "apps/host_flags.h"
 #include "apps/tap_host.h"
 
+ABSL_FLAG(int, port, 0, "TCP port to listen on (0: no listener, only ARP and ping)");
+ABSL_FLAG(std::string, app, "echo", "what the listener does with connections: echo, discard");
+ABSL_FLAG(int, backlog, 128, "listen() backlog (capped by net.core.somaxconn, as in Linux)");
+
 namespace taptcp::apps {
 
 int RunServe(const std::vector<std::string>& sysctls) {
   TapHostOptions options = HostOptionsFromFlags(sysctls);
+  const int port = absl::GetFlag(FLAGS_port);
+  if (port < 0 || port > 65535) {
+    std::fprintf(stderr, "taptcp serve: bad --port %d: expected 0..65535\n", port);
+    return 2;
+  }
+  TcpServerApp::Mode mode;
+  if (absl::Status s = TcpServerApp::ParseMode(absl::GetFlag(FLAGS_app), &mode); !s.ok()) {
+    std::fprintf(stderr, "taptcp serve: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
   absl::StatusOr<std::unique_ptr<TapHost>> host = TapHost::Open(options);
   if (!host.ok()) {
     std::fprintf(stderr, "taptcp serve: %s\n", std::string(host.status().message()).c_str());
     return 1;
   }
   Stack& stack = (*host)->stack();
-  std::fprintf(stderr, "taptcp: %s (%s) on %s; Ctrl-C to stop\n", options.addr.c_str(),
-               stack.config().mac.ToString().c_str(), options.tap.c_str());
+  std::unique_ptr<TcpServerApp> app;
+  if (port > 0) {
+    app = std::make_unique<TcpServerApp>(stack.sockets(), mode);
+    if (absl::Status s = app->Listen(static_cast<uint16_t>(port), absl::GetFlag(FLAGS_backlog));
+        !s.ok()) {
+      std::fprintf(stderr, "taptcp serve: %s\n", std::string(s.message()).c_str());
+      return 1;
+    }
+    (*host)->set_service([&app] { app->Service(); });
+  }
+  std::fprintf(stderr, "taptcp: %s (%s) on %s%s; Ctrl-C to stop\n", options.addr.c_str(),
+               stack.config().mac.ToString().c_str(), options.tap.c_str(),
+               port > 0 ? (" serving " + absl::GetFlag(FLAGS_app) + " on port " +
+                           std::to_string(port)).c_str()
+                        : "");
   absl::StatusOr<tap::EventLoop::StopReason> why = (*host)->loop().Run();
   if (!why.ok()) {
     std::fprintf(stderr, "taptcp serve: %s\n", std::string(why.status().message()).c_str());

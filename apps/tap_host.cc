@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "stack/absl_sv.h"
@@ -52,7 +53,11 @@ absl::StatusOr<std::unique_ptr<TapHost>> TapHost::Open(const TapHostOptions& o) 
     host->pcap_path_ = o.pcap;
   }
   host->tee_ = std::make_unique<TeeLink>(host->tap_.get(), host->pcap_.get());
-  host->stack_ = std::make_unique<Stack>(config, host->tee_.get());
+  // A real network gets unpredictable ISNs and ports (RFC 6528, RFC 6056); simulations pass a
+  // fixed seed instead.
+  std::random_device entropy;
+  const uint64_t seed = (static_cast<uint64_t>(entropy()) << 32) | entropy();
+  host->stack_ = std::make_unique<Stack>(config, host->tee_.get(), kEpoch, seed);
   host->stack_->sysctl() = knobs;
   if (o.trace) host->stack_->set_trace(host.get());
   absl::StatusOr<std::unique_ptr<tap::EventLoop>> loop = tap::EventLoop::Create(host.get());
@@ -76,6 +81,7 @@ TapHost::~TapHost() {
 void TapHost::Input(std::span<const uint8_t> frame, Instant now) {
   if (pcap_) pcap_->Record(frame, now);
   stack_->Input(frame, now);
+  if (service_) service_();
 }
 
 void TapHost::OnEvent(const TraceEvent& event) {

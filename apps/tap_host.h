@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,13 +39,18 @@ class TapHost final : private Driveable, private TraceSink {
   tap::EventLoop& loop() { return *loop_; }
   tap::TapDevice& device() { return *tap_; }
   capture::PcapWriter* capture() { return pcap_.get(); }
+  // Called after every frame and every timer the stack handles: where apps service their sockets.
+  void set_service(std::function<void()> fn) { service_ = std::move(fn); }
   const std::string& capture_path() const { return pcap_path_; }
 
  private:
   TapHost() = default;
   // Driveable: the loop feeds us, we record inbound frames, then hand them to the stack.
   void Input(std::span<const uint8_t> frame, Instant now) override;
-  void Advance(Instant now) override { stack_->Advance(now); }
+  void Advance(Instant now) override {
+    stack_->Advance(now);
+    if (service_) service_();
+  }
   std::optional<Instant> NextDeadline() const override { return stack_->NextDeadline(); }
   // TraceSink
   void OnEvent(const TraceEvent& event) override;
@@ -55,6 +61,7 @@ class TapHost final : private Driveable, private TraceSink {
   std::unique_ptr<TeeLink> tee_;
   std::unique_ptr<Stack> stack_;
   std::unique_ptr<tap::EventLoop> loop_;
+  std::function<void()> service_;
 };
 
 // Pulls every `--sysctl name=value` / `--sysctl=name=value` out of argv (absl flags keep only

@@ -2,8 +2,13 @@
 
 namespace taptcp {
 
-Stack::Stack(const StackConfig& config, Link* link, Instant start)
-    : ctx_(start), iface_(ctx_, config, link), ipv4_(ctx_, iface_), icmp_(ctx_, ipv4_) {}
+Stack::Stack(const StackConfig& config, Link* link, Instant start, uint64_t seed)
+    : ctx_(start),
+      iface_(ctx_, config, link),
+      ipv4_(ctx_, iface_),
+      icmp_(ctx_, ipv4_),
+      tcp_(ctx_, ipv4_, seed),
+      sockets_(tcp_) {}
 
 Stack::~Stack() = default;
 

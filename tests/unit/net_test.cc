@@ -229,7 +229,7 @@ TEST_F(NetTest, NeighbourTableIsBoundedByGcThresh3) {
     wire::MacAddress mac = kPeerMac;
     mac.bytes[4] = static_cast<uint8_t>(i >> 8);
     mac.bytes[5] = static_cast<uint8_t>(i);
-    const wire::Ipv4Address sender(0xC0000000u | (i + 1));  // 192.0.x.y, all distinct
+    const wire::Ipv4Address sender{0xC0000000u | (i + 1)};  // 192.0.x.y, all distinct
     In(ArpFrame(wire::kArpOpRequest, wire::MacAddress::Broadcast(), mac, sender, {}, kStackIp),
        kEpoch + microseconds(i));
   }

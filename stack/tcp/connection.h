@@ -1,0 +1,231 @@
+// A full TCP connection (a TCB, RFC 9293 §3.3.1): the state machine, the send and receive
+// sequence spaces, the buffers, the four timers and the negotiated options.
+//
+// Member functions live in files named after the part of TCP they do, as Linux splits them:
+//   connection.cc   construction, the socket-facing calls (send, recv, shutdown, close)
+//   tcp_input.cc    SEGMENT ARRIVES (RFC 9293 §3.10.7; Linux tcp_rcv_state_process)
+//   tcp_output.cc   building and sending segments, the window to advertise (tcp_output.c)
+//   tcp_timers.cc   retransmission, delayed ACK, keepalive, TIME_WAIT (tcp_timer.c)
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "stack/tcp/congestion.h"
+#include "stack/tcp/reassembly.h"
+#include "stack/tcp/rto.h"
+#include "stack/tcp/send_buffer.h"
+#include "stack/tcp/seq.h"
+#include "stack/tcp/state.h"
+#include "stack/tcp/tuple.h"
+#include "stack/wire/tcp.h"
+#include "timers/wheel.h"
+
+namespace taptcp::tcp {
+
+class TcpLayer;
+
+// An inbound segment after the wire checks: what the state machine reads.
+struct Segment {
+  Seq seq;
+  Seq ack;
+  uint8_t flags = 0;
+  uint16_t window = 0;  // raw, unscaled
+  const wire::TcpOptions* options = nullptr;
+  std::span<const uint8_t> payload;
+
+  bool syn() const { return flags & wire::kSyn; }
+  bool fin() const { return flags & wire::kFin; }
+  bool rst() const { return flags & wire::kRst; }
+  bool has_ack() const { return flags & wire::kAck; }
+  // SEG.LEN: data plus one for each of SYN and FIN (RFC 9293 §3.4).
+  uint32_t len() const {
+    return static_cast<uint32_t>(payload.size()) + (syn() ? 1 : 0) + (fin() ? 1 : 0);
+  }
+};
+
+// What a socket hears from its connection; the socket layer turns these into readiness.
+class ConnectionObserver {
+ public:
+  virtual void OnConnectionEvent() = 0;
+
+ protected:
+  ~ConnectionObserver() = default;
+};
+
+// The options both sides agreed on in the handshake.
+struct Negotiated {
+  uint16_t peer_mss = 536;  // RFC 9293 §3.7.1: the default without the option
+  bool window_scaling = false;
+  uint8_t snd_wscale = 0;  // the peer's shift, applied to windows it sends
+  uint8_t rcv_wscale = 0;  // ours, applied to windows we send
+  bool timestamps = false;
+  bool sack = false;
+};
+
+// Per-socket options the TCB consults (setsockopt).
+struct ConnectionOptions {
+  bool nodelay = false;
+  int syn_retries = 0;  // TCP_SYNCNT; 0 = net.ipv4.tcp_syn_retries
+  int user_mss = 0;     // TCP_MAXSEG; 0 = from the MTU
+  bool keepalive = false;
+  int keepidle_s = 0, keepintvl_s = 0, keepcnt = 0;  // 0 = the sysctls
+  int linger2_s = 0;    // TCP_LINGER2; 0 = tcp_fin_timeout
+  size_t sndbuf = 0, rcvbuf = 0;  // 0 = tcp_wmem[1], tcp_rmem[1]
+};
+
+class Connection final : private timers::TimerHandler {
+ public:
+  Connection(TcpLayer& layer, const FourTuple& tuple, const ConnectionOptions& options);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Active open: CLOSED -> SYN_SENT, SYN out (tcp_connect).
+  void Connect(Instant now);
+  // Passive open completed by the handshake's final ACK (tcp_create_openreq_child): the
+  // connection starts in ESTABLISHED with the request's sequence numbers and options.
+  void StartFromRequest(Seq iss, Seq irs, const Negotiated& neg, uint32_t snd_wnd_raw,
+                        uint32_t ts_recent, uint32_t ts_offset, uint16_t synack_window);
+
+  // SEGMENT ARRIVES for this connection's 4-tuple.
+  void OnSegment(const Segment& seg);
+
+  // Socket calls. Results are byte counts or negative errno values.
+  int64_t Send(std::span<const uint8_t> data);
+  int64_t Recv(std::span<uint8_t> out, bool peek = false);
+  int Shutdown(bool read, bool write);
+  // close(): the socket lets go; the connection may live on as an orphan (FIN_WAIT, LAST_ACK...).
+  void Close(bool linger_zero);
+  // Send RST and drop to CLOSED (SO_LINGER 0, unread data on close, errors).
+  void Abort(int error);
+
+  // What readiness and `ss` read.
+  State state() const { return state_; }
+  const FourTuple& tuple() const { return tuple_; }
+  size_t readable() const { return rcv_buf_.readable(); }
+  bool read_eof() const { return fin_received_ || read_shut_; }
+  size_t send_space() const;
+  int pending_error() const { return error_; }
+  int TakeError() { int e = error_; error_ = 0; return e; }
+  bool orphan() const { return orphan_; }
+  size_t unacked_bytes() const;   // Send-Q
+  size_t send_queue_bytes() const { return snd_buf_.size(); }
+  const Negotiated& negotiated() const { return neg_; }
+  uint32_t mss() const { return mss_; }
+  uint32_t cwnd() const { return cc_state_.cwnd; }
+  const RtoEstimator& rto() const { return rto_; }
+  int retransmits() const { return retransmits_; }
+  Seq snd_una() const { return snd_una_; }
+  Seq snd_nxt() const { return snd_nxt_; }
+  Seq rcv_nxt() const { return rcv_nxt_; }
+  Seq iss() const { return iss_; }
+  Seq irs() const { return irs_; }
+  uint32_t snd_wnd() const { return snd_wnd_; }
+  // The armed timer `ss -o` shows: name and when it fires.
+  struct TimerInfo {
+    const char* name;
+    Instant expires;
+    int retransmits;
+  };
+  std::optional<TimerInfo> ActiveTimer() const;
+
+  void set_observer(ConnectionObserver* o) { observer_ = o; }
+  ConnectionOptions& options() { return opts_; }
+
+ private:
+  friend class TcpLayer;
+  // tcp_input.cc
+  void OnSegmentSynSent(const Segment& seg);
+  bool CheckSequence(const Segment& seg);           // RFC 9293 §3.10.7.4 first check
+  bool HandleRst(const Segment& seg);               // second check, RFC 5961 §3
+  bool HandleAck(const Segment& seg);               // fifth check
+  void HandleData(const Segment& seg);              // seventh check
+  void HandleFin(const Segment& seg);               // eighth check
+  void ProcessOptions(const Segment& seg);
+  void UpdateWindow(const Segment& seg);
+  void OnNewAck(uint32_t acked_bytes, bool fin_acked, const Segment& seg);
+  void CcOnAck(uint32_t acked_segments, std::optional<Duration> rtt);
+  void EnterEstablished();
+  // tcp_output.cc
+  void Output();                                    // send what the windows allow
+  void SendSegment(Seq seq, uint8_t flags, uint64_t data_offset, size_t len, bool syn_options);
+  void SendAck();
+  void SendChallengeAck();
+  void SendRst(Seq seq);
+  uint16_t WindowToAdvertise();
+  uint32_t TsVal() const;
+  void ScheduleAck(bool quick);
+  // tcp_timers.cc
+  void OnTimer(timers::Timer& t, Instant now) override;
+  void OnRetransmitTimer();
+  void OnTimeWaitTimer();
+  void OnKeepaliveTimer();
+  void ArmRetransmitTimer();
+  void EnterTimeWait();
+  // connection.cc
+  void SetState(State s);
+  void Notify();
+  void Done(int error);                             // to CLOSED, timers off, maybe freed
+  Instant now() const;
+
+  TcpLayer& layer_;
+  FourTuple tuple_;
+  ConnectionOptions opts_;
+  State state_ = State::kClosed;
+  ConnectionObserver* observer_ = nullptr;
+  bool orphan_ = false;
+  int error_ = 0;
+
+  // Send sequence space (RFC 9293 §3.3.1).
+  Seq iss_, snd_una_, snd_nxt_, snd_max_;
+  uint32_t snd_wnd_ = 0;   // scaled
+  Seq snd_wl1_, snd_wl2_;
+  bool fin_queued_ = false;  // shutdown(WR)/close(): FIN goes after the queued data
+  bool fin_sent_ = false;
+  // Receive sequence space.
+  Seq irs_, rcv_nxt_;
+  uint32_t rcv_wnd_ = 0;   // what we last advertised, scaled
+  Seq rcv_adv_;            // right edge we advertised: never moved left
+  uint16_t syn_window_ = 0;  // the unscaled window of our SYN or SYN-ACK
+  bool fin_received_ = false;
+  bool read_shut_ = false;
+
+  Negotiated neg_;
+  uint32_t mss_ = 536;     // bytes of data per segment we send (options excluded)
+  uint32_t ts_recent_ = 0;
+  uint32_t ts_offset_ = 0;
+  Instant ts_recent_stamp_{};
+
+  SendBuffer snd_buf_;
+  ReceiveBuffer rcv_buf_;
+  RtoEstimator rto_;
+  std::unique_ptr<CongestionControl> cc_;
+  CcState cc_state_;
+  // Loss recovery (RFC 5681 §3.2 fast retransmit, RFC 6582 NewReno).
+  int dupacks_ = 0;
+  bool in_recovery_ = false;
+  Seq recover_;
+  // RTT sample without timestamps (Karn: only for segments never retransmitted).
+  std::optional<std::pair<Seq, Instant>> rtt_probe_;
+  Instant retrans_stamp_{};  // first retransmission of the current loss episode
+  int retransmits_ = 0;      // icsk_retransmits
+  // Delayed ACK (tcp_send_delayed_ack): quick-ack budget at start, then every 2nd full segment.
+  int quickack_ = 0;
+  int segs_since_ack_ = 0;
+  bool ack_now_ = false;
+  Instant last_recv_{};
+  Instant last_send_{};
+  Instant last_challenge_{};      // RFC 5961 challenge-ACK rate limit
+  uint32_t max_snd_wnd_ = 0;      // largest window the peer offered (RFC 5961 §5.2 MAX.SND.WND)
+  std::optional<Seq> pending_fin_;  // a FIN that arrived ahead of missing data
+
+  timers::Timer rtx_timer_;       // retransmit, SYN/FIN retries, zero-window probe
+  timers::Timer delack_timer_;
+  timers::Timer keepalive_timer_;
+  timers::Timer timewait_timer_;  // TIME_WAIT 2MSL, orphan FIN_WAIT2 (tcp_fin_timeout)
+};
+
+}  // namespace taptcp::tcp

@@ -1,0 +1,421 @@
+// SEGMENT ARRIVES (RFC 9293 §3.10.7), in the RFC's order of checks, with Linux's answers where
+// they differ (RFC 5961 challenge ACKs, PAWS, tcp_rcv_state_process). One function per check.
+#include <algorithm>
+
+#include "stack/tcp/connection.h"
+#include "stack/tcp/tcp_layer.h"
+
+namespace taptcp::tcp {
+
+void Connection::OnSegment(const Segment& seg) {
+  last_recv_ = now();
+  if (state_ == State::kSynSent) {
+    OnSegmentSynSent(seg);
+    Output();
+    return;
+  }
+  if (state_ == State::kClosed || state_ == State::kListen) return;
+  if (!CheckSequence(seg)) return;
+  if (seg.rst()) {
+    HandleRst(seg);
+    return;
+  }
+  // RFC 5961 §4 / RFC 9293 §3.10.7.4 fourth check: a SYN in a synchronized state is answered
+  // with a challenge ACK, never with a reset (Linux tcp_validate_incoming: TCPSYNChallenge).
+  if (seg.syn() && state_ != State::kSynReceived) {
+    layer_.ctx().mib.Inc(Counter::kTcpExtTCPSYNChallenge);
+    SendChallengeAck();
+    return;
+  }
+  if (!seg.has_ack()) return;  // fifth check: no ACK, drop
+  if (!HandleAck(seg)) {
+    Output();
+    return;
+  }
+  if (state_ == State::kClosed) return;
+  HandleData(seg);
+  HandleFin(seg);
+  Output();
+  Notify();
+}
+
+// SYN_SENT (RFC 9293 §3.10.7.3; Linux tcp_rcv_synsent_state_process).
+void Connection::OnSegmentSynSent(const Segment& seg) {
+  if (seg.has_ack() && (seg.ack <= iss_ || seg.ack > snd_max_)) {
+    if (!seg.rst()) layer_.SendResetFor(tuple_, seg);
+    return;
+  }
+  if (seg.rst()) {
+    if (seg.has_ack()) Done(ECONNREFUSED);  // "connection refused"
+    return;
+  }
+  if (!seg.syn()) return;
+  irs_ = seg.seq;
+  rcv_nxt_ = seg.seq + 1;
+  // The window our SYN offered (unscaled, RFC 7323 §2.2) is the receive window until we send
+  // another; its right edge could only be placed once the peer's ISN was known.
+  rcv_wnd_ = syn_window_;
+  rcv_adv_ = rcv_nxt_ + rcv_wnd_;
+  ProcessOptions(seg);
+  if (seg.has_ack()) {
+    snd_una_ = seg.ack;
+    snd_wnd_ = seg.window;  // RFC 7323 §2.2: the window of a SYN-ACK is never scaled
+    snd_wl1_ = seg.seq;
+    snd_wl2_ = seg.ack;
+    // Karn's rule: the handshake gives an RTT sample only if the SYN was not retransmitted.
+    if (retransmits_ == 0) rto_.OnSample(now() - last_send_, snd_una_.value(), snd_nxt_.value(), now());
+    retransmits_ = 0;
+    rto_.ResetBackoff();
+    layer_.ctx().wheel.Cancel(rtx_timer_);
+    EnterEstablished();
+    // Linux acknowledges the SYN-ACK at once (tcp_send_ack after tcp_finish_connect).
+    ack_now_ = true;
+    quickack_ = 16;  // TCP_MAX_QUICKACKS: ACK every segment while the connection starts
+    Notify();
+    return;
+  }
+  // Simultaneous open (RFC 9293 §3.5, figure 8): SYN_SENT -> SYN_RECEIVED, SYN-ACK out.
+  snd_wnd_ = seg.window;
+  SetState(State::kSynReceived);
+  SendSegment(iss_, wire::kSyn | wire::kAck, 0, 0, true);
+}
+
+// Options are taken from SYNs only (RFC 7323 §2.2, RFC 2018 §2, RFC 9293 §3.7.1), clamped as Linux
+// tcp_parse_options does: window scale above 14 is used as 14, an MSS of 0 is ignored.
+void Connection::ProcessOptions(const Segment& seg) {
+  const Sysctl& sc = layer_.ctx().sysctl;
+  const wire::TcpOptions* o = seg.options;
+  if (o == nullptr) return;
+  if (o->mss && *o->mss > 0) neg_.peer_mss = *o->mss;
+  neg_.window_scaling = o->window_scale.has_value() && sc.tcp_window_scaling != 0;
+  if (neg_.window_scaling) {
+    neg_.snd_wscale = std::min<uint8_t>(*o->window_scale, 14);
+  } else {
+    neg_.snd_wscale = 0;
+    neg_.rcv_wscale = 0;
+  }
+  neg_.timestamps = o->timestamp.has_value() && sc.tcp_timestamps != 0;
+  if (neg_.timestamps) {
+    ts_recent_ = o->timestamp->first;
+    ts_recent_stamp_ = now();
+  }
+  neg_.sack = o->sack_permitted && sc.tcp_sack != 0;
+  const uint32_t own = opts_.user_mss > 0 ? std::min<uint32_t>(opts_.user_mss, layer_.mtu_mss())
+                                          : layer_.mtu_mss();
+  // Data per segment: the smaller MSS, less the timestamp option's 12 bytes (tcp_sync_mss).
+  mss_ = std::min<uint32_t>(neg_.peer_mss, own) - (neg_.timestamps ? 12 : 0);
+}
+
+// First check (RFC 9293 §3.10.7.4): is the segment in the window? With timestamps, PAWS first
+// (RFC 7323 §5.3; Linux tcp_paws_discard). An unacceptable segment gets an ACK (unless it is a
+// RST) and is dropped.
+bool Connection::CheckSequence(const Segment& seg) {
+  if (neg_.timestamps && seg.options != nullptr && seg.options->timestamp && !seg.rst()) {
+    const uint32_t tsval = seg.options->timestamp->first;
+    // PAWS applies while ts_recent is younger than 24 days (RFC 7323 §5.5).
+    if (static_cast<int32_t>(tsval - ts_recent_) < 0 && now() - ts_recent_stamp_ < hours(24 * 24)) {
+      ack_now_ = true;
+      Output();
+      return false;
+    }
+  }
+  if (SegmentAcceptable(seg.seq, seg.len(), rcv_nxt_, rcv_wnd_)) {
+    // RFC 7323 §4.3: remember the peer's timestamp from segments at the left window edge.
+    if (neg_.timestamps && seg.options != nullptr && seg.options->timestamp &&
+        seg.seq <= rcv_nxt_) {
+      ts_recent_ = seg.options->timestamp->first;
+      ts_recent_stamp_ = now();
+    }
+    return true;
+  }
+  if (seg.syn()) {
+    // tcp_validate_incoming: a SYN outside the window goes to the same challenge as one inside.
+    layer_.ctx().mib.Inc(Counter::kTcpExtTCPSYNChallenge);
+    SendChallengeAck();
+  } else if (!seg.rst()) {
+    ack_now_ = true;
+    Output();
+  }
+  return false;
+}
+
+// Second check with RFC 5961 §3.2 (Linux tcp_validate_incoming/tcp_reset): only a RST at exactly
+// RCV.NXT resets; one elsewhere in the window draws a challenge ACK.
+bool Connection::HandleRst(const Segment& seg) {
+  if (seg.seq != rcv_nxt_) {
+    SendChallengeAck();
+    return false;
+  }
+  switch (state_) {
+    case State::kSynReceived:
+      Done(ECONNREFUSED);
+      break;
+    case State::kEstablished:
+    case State::kFinWait1:
+    case State::kFinWait2:
+    case State::kCloseWait:
+      Done(state_ == State::kCloseWait ? EPIPE : ECONNRESET);
+      break;
+    case State::kTimeWait:
+      // RFC 1337 TIME-WAIT assassination: Linux lets an in-window RST kill TIME_WAIT unless
+      // tcp_rfc1337=1 (tcp_timewait_state_process).
+      if (layer_.ctx().sysctl.tcp_rfc1337 == 0) Done(0);
+      break;
+    default:
+      Done(0);
+  }
+  return true;
+}
+
+void Connection::UpdateWindow(const Segment& seg) {
+  // RFC 9293 §3.10.7.4: take the window from the newest segment (SND.WL1/SND.WL2).
+  if (snd_wl1_ < seg.seq || (snd_wl1_ == seg.seq && snd_wl2_ <= seg.ack)) {
+    snd_wnd_ = static_cast<uint32_t>(seg.window) << neg_.snd_wscale;
+    snd_wl1_ = seg.seq;
+    snd_wl2_ = seg.ack;
+  }
+}
+
+// Fifth check. Returns false when the segment must not be processed further.
+bool Connection::HandleAck(const Segment& seg) {
+  net::NetContext& ctx = layer_.ctx();
+  if (state_ == State::kSynReceived) {
+    if (seg.ack <= snd_una_ || seg.ack > snd_max_) {
+      layer_.SendResetFor(tuple_, seg);
+      return false;
+    }
+    snd_una_ = seg.ack;
+    snd_wnd_ = static_cast<uint32_t>(seg.window) << neg_.snd_wscale;
+    snd_wl1_ = seg.seq;
+    snd_wl2_ = seg.ack;
+    ctx.wheel.Cancel(rtx_timer_);
+    retransmits_ = 0;
+    rto_.ResetBackoff();
+    EnterEstablished();
+    return true;
+  }
+  // RFC 5961 §5.2 (Linux tcp_ack): an ACK for data not yet sent is answered and dropped; one far
+  // older than the window draws a challenge ACK.
+  if (seg.ack > snd_max_) {
+    ack_now_ = true;
+    return false;
+  }
+  if (seg.ack < snd_una_ - std::max<uint32_t>(max_snd_wnd_, 65535)) {
+    SendChallengeAck();
+    return false;
+  }
+  const Seq prior_una = snd_una_;
+  const uint32_t prior_wnd = snd_wnd_;
+  UpdateWindow(seg);
+  max_snd_wnd_ = std::max(max_snd_wnd_, snd_wnd_);
+  if (seg.ack > prior_una) {
+    const bool fin_acked = fin_sent_ && seg.ack == snd_max_;
+    OnNewAck(static_cast<uint32_t>(seg.ack - prior_una), fin_acked, seg);
+  } else if (seg.ack == prior_una && seg.payload.empty() && !seg.fin() &&
+             snd_wnd_ == prior_wnd && snd_nxt_ != snd_una_) {
+    // A duplicate ACK (RFC 5681 §2). The third starts fast retransmit (RFC 5681 §3.2) with
+    // NewReno's recovery point (RFC 6582); later ones inflate the window.
+    ++dupacks_;
+    if (dupacks_ == 3 && !in_recovery_) {
+      in_recovery_ = true;
+      recover_ = snd_max_;
+      cc_state_.packets_in_flight = static_cast<uint32_t>(snd_nxt_ - snd_una_) / mss_;
+      cc_state_.ssthresh = cc_->SsThresh(cc_state_);
+      cc_state_.cwnd = cc_state_.ssthresh + 3;
+      cc_->SetState(cc_state_, CaState::kRecovery, now());
+      rtt_probe_.reset();
+      const uint64_t off = static_cast<uint32_t>(snd_una_ - (iss_ + 1));
+      const size_t len = static_cast<size_t>(
+          std::min<uint64_t>(mss_, snd_buf_.end_offset() > off ? snd_buf_.end_offset() - off : 0));
+      if (len > 0) SendSegment(snd_una_, wire::kAck, off, len, false);
+    } else if (dupacks_ > 3 && in_recovery_) {
+      cc_state_.cwnd += 1;
+    }
+  }
+  switch (state_) {
+    case State::kFinWait1:
+      if (fin_sent_ && snd_una_ == snd_max_) {
+        SetState(State::kFinWait2);
+        // An orphan does not wait forever for the peer's FIN (tcp_fin_timeout; per socket
+        // TCP_LINGER2). A FIN_WAIT2 reached by shutdown() keeps no timer.
+        if (orphan_) {
+          const int secs = opts_.linger2_s > 0 ? opts_.linger2_s : ctx.sysctl.tcp_fin_timeout;
+          ctx.wheel.ArmAfter(timewait_timer_, seconds(secs));
+        }
+      }
+      break;
+    case State::kClosing:
+      if (fin_sent_ && snd_una_ == snd_max_) {
+        EnterTimeWait();
+        return false;
+      }
+      break;
+    case State::kLastAck:
+      if (fin_sent_ && snd_una_ == snd_max_) {
+        Done(0);
+        return false;
+      }
+      break;
+    case State::kTimeWait:
+      return true;  // only a FIN matters, handled below
+    default:
+      break;
+  }
+  return true;
+}
+
+void Connection::OnNewAck(uint32_t acked, bool fin_acked, const Segment& seg) {
+  net::NetContext& ctx = layer_.ctx();
+  snd_una_ = seg.ack;
+  if (snd_nxt_ < snd_una_) snd_nxt_ = snd_una_;
+  const uint64_t data_acked_to = static_cast<uint32_t>(snd_una_ - (iss_ + 1)) - (fin_acked ? 1 : 0);
+  snd_buf_.AckTo(std::min<uint64_t>(data_acked_to, snd_buf_.end_offset()));
+  // RTT: from the echoed timestamp (RFC 7323 §4.1), else from the timed segment (Karn's rule:
+  // never from a retransmitted one, RFC 6298 §3).
+  std::optional<Duration> rtt;
+  if (neg_.timestamps && seg.options != nullptr && seg.options->timestamp &&
+      seg.options->timestamp->second != 0) {
+    const int32_t ms = static_cast<int32_t>(TsVal() - seg.options->timestamp->second);
+    if (ms >= 0) rtt = milliseconds(std::max(ms, 1)) - microseconds(500);
+  } else if (rtt_probe_ && seg.ack >= rtt_probe_->first) {
+    rtt = now() - rtt_probe_->second;
+    rtt_probe_.reset();
+  }
+  if (rtt) rto_.OnSample(*rtt, snd_una_.value(), snd_nxt_.value(), now());
+  retransmits_ = 0;
+  rto_.ResetBackoff();
+  dupacks_ = 0;
+  const uint32_t acked_segs = std::max<uint32_t>(1, acked / std::max<uint32_t>(mss_, 1));
+  if (in_recovery_) {
+    if (seg.ack >= recover_) {
+      // Full ACK: leave recovery with cwnd = ssthresh (RFC 6582 §3.2 step 3).
+      in_recovery_ = false;
+      cc_state_.cwnd = std::max<uint32_t>(cc_state_.ssthresh, 2);
+      cc_->SetState(cc_state_, CaState::kOpen, now());
+    } else {
+      // Partial ACK: retransmit the next hole at once, deflate by what was acked.
+      const uint64_t off = static_cast<uint32_t>(snd_una_ - (iss_ + 1));
+      const size_t len = static_cast<size_t>(std::min<uint64_t>(
+          mss_, snd_buf_.end_offset() > off ? snd_buf_.end_offset() - off : 0));
+      if (len > 0) SendSegment(snd_una_, wire::kAck, off, len, false);
+      cc_state_.cwnd = cc_state_.cwnd > acked_segs ? cc_state_.cwnd - acked_segs + 1 : 1;
+    }
+  } else {
+    CcOnAck(acked_segs, rtt);
+  }
+  // Let the send buffer grow with the window, as Linux's tcp_sndbuf_expand does (up to
+  // tcp_wmem[2]), unless the application fixed SO_SNDBUF.
+  if (opts_.sndbuf == 0) {
+    const size_t want = std::min<size_t>(2ull * cc_state_.cwnd * mss_,
+                                         static_cast<size_t>(ctx.sysctl.tcp_wmem[2]));
+    if (want > snd_buf_.capacity()) snd_buf_.set_capacity(want);
+  }
+  if (snd_una_ == snd_max_) {
+    ctx.wheel.Cancel(rtx_timer_);
+  } else {
+    ArmRetransmitTimer();
+  }
+}
+
+// Seventh check: the data (RFC 9293 §3.10.7.4; Linux tcp_data_queue).
+void Connection::HandleData(const Segment& seg) {
+  if (seg.payload.empty()) return;
+  net::NetContext& ctx = layer_.ctx();
+  if (state_ != State::kEstablished && state_ != State::kFinWait1 &&
+      state_ != State::kFinWait2) {
+    return;  // after the peer's FIN there is no more data to take
+  }
+  // Data for a socket whose reading side is gone: Linux resets (tcp_rcv_state_process,
+  // TCPAbortOnData) once the application closed or shut down reading in FIN_WAIT1/2.
+  if (read_shut_ && (state_ == State::kFinWait1 || state_ == State::kFinWait2) &&
+      seg.seq + static_cast<uint32_t>(seg.payload.size()) > rcv_nxt_) {
+    ctx.mib.Inc(Counter::kTcpExtTCPAbortOnData);
+    SendRst(snd_nxt_);
+    Done(0);
+    return;
+  }
+  const Seq base = irs_ + 1;
+  // Trim what lies left of RCV.NXT (already received); the buffer trims the right side to its
+  // free space.
+  uint32_t skip = 0;
+  if (seg.seq < rcv_nxt_) skip = static_cast<uint32_t>(rcv_nxt_ - seg.seq);
+  if (skip >= seg.payload.size()) {
+    ack_now_ = true;  // a pure duplicate: tell the peer where we are
+    return;
+  }
+  const uint64_t offset = static_cast<uint32_t>(seg.seq + skip - base);
+  const ReceiveBuffer::InsertResult r = rcv_buf_.Insert(offset, seg.payload.subspan(skip));
+  rcv_nxt_ = base + static_cast<uint32_t>(rcv_buf_.next_expected());
+  if (r.out_of_order || r.duplicate > 0) {
+    ack_now_ = true;  // out of order: ACK at once so the sender sees the hole (RFC 5681 §4.2)
+  } else {
+    ++segs_since_ack_;
+    ScheduleAck(false);
+  }
+  if (pending_fin_ && rcv_nxt_ == *pending_fin_) HandleFin(seg);
+  Notify();
+}
+
+// Eighth check: the FIN (RFC 9293 §3.10.7.4). A FIN beyond RCV.NXT waits until the data before it
+// has arrived.
+void Connection::HandleFin(const Segment& seg) {
+  if (!fin_received_ && seg.fin()) {
+    const Seq fin_seq = seg.seq + static_cast<uint32_t>(seg.payload.size());
+    if (fin_seq != rcv_nxt_) {
+      if (fin_seq > rcv_nxt_) pending_fin_ = fin_seq;
+      return;
+    }
+  } else if (!(pending_fin_ && *pending_fin_ == rcv_nxt_)) {
+    if (state_ == State::kTimeWait && seg.fin()) {
+      // A retransmitted FIN: ACK it again and restart the 2 MSL wait (RFC 9293 §3.10.7.4).
+      ack_now_ = true;
+      layer_.ctx().wheel.ArmAfter(timewait_timer_, seconds(60));
+    }
+    return;
+  }
+  pending_fin_.reset();
+  fin_received_ = true;
+  rcv_nxt_ += 1;
+  ack_now_ = true;  // Linux acknowledges a FIN at once (tcp_fin: quick ack)
+  switch (state_) {
+    case State::kSynReceived:
+    case State::kEstablished:
+      SetState(State::kCloseWait);
+      break;
+    case State::kFinWait1:
+      if (fin_sent_ && snd_una_ == snd_max_) {
+        EnterTimeWait();
+      } else {
+        SetState(State::kClosing);  // simultaneous close (RFC 9293 §3.6, figure 13)
+      }
+      break;
+    case State::kFinWait2:
+      EnterTimeWait();
+      break;
+    default:
+      break;
+  }
+  Notify();
+}
+
+// Linux tcp_cong_control for Reno and CUBIC: the RTT sample first (pkts_acked), then window
+// growth (cong_avoid) only while the window, not the application, limited the sender.
+void Connection::CcOnAck(uint32_t acked_segments, std::optional<Duration> rtt) {
+  AckSample sample;
+  sample.pkts_acked = acked_segments;
+  if (rtt) sample.rtt = *rtt;
+  cc_state_.packets_in_flight = static_cast<uint32_t>(snd_nxt_ - snd_una_) / std::max(mss_, 1u);
+  cc_state_.is_cwnd_limited = cc_state_.packets_in_flight + acked_segments >= cc_state_.cwnd;
+  cc_->PktsAcked(cc_state_, sample, now());
+  if (cc_state_.is_cwnd_limited) cc_->CongAvoid(cc_state_, acked_segments, now());
+}
+
+void Connection::EnterEstablished() {
+  SetState(State::kEstablished);
+  // Room to grow the congestion window comes from the first cwnd of data.
+  if (opts_.sndbuf == 0) {
+    snd_buf_.set_capacity(std::max<size_t>(snd_buf_.capacity(), 2ull * cc_state_.cwnd * mss_));
+  }
+}
+
+}  // namespace taptcp::tcp

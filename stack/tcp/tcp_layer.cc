@@ -1,0 +1,184 @@
+#include "stack/tcp/tcp_layer.h"
+
+#include <cerrno>
+#include <cstring>
+
+namespace taptcp::tcp {
+
+using wire::DropReason;
+
+TcpLayer::TcpLayer(net::NetContext& ctx, net::Ipv4& ip, uint64_t seed)
+    : ctx_(ctx), ip_(ip), isn_(seed), ports_(seed ^ 0x706f727473ull) {
+  ip_.Register(wire::kProtoTcp, this);
+}
+
+TcpLayer::~TcpLayer() {
+  // Listeners hold pointers into conns_; drop them first.
+  listeners_.clear();
+  conns_.clear();
+}
+
+uint32_t TcpLayer::mtu_mss() const { return static_cast<uint32_t>(ip_.max_payload()) - 20; }
+
+// tcp_v4_rcv: count, check, find the socket, hand over.
+void TcpLayer::OnIpv4(const wire::Ipv4View& ip, bool local_broadcast) {
+  ctx_.mib.Inc(Counter::kTcpInSegs);
+  if (local_broadcast) {
+    ctx_.Drop(DropReason::kTcpNotUnicast, ip.src());
+    return;
+  }
+  wire::TcpView view;
+  if (DropReason r = wire::TcpView::Parse(ip.payload(), ip.src(), ip.dst(), &view);
+      r != DropReason::kNone) {
+    if (r == DropReason::kTcpBadChecksum) ctx_.mib.Inc(Counter::kTcpInCsumErrors);
+    ctx_.mib.Inc(Counter::kTcpInErrs);
+    ctx_.Drop(r, ip.src());
+    return;
+  }
+  Segment seg;
+  seg.seq = Seq(view.seq());
+  seg.ack = Seq(view.ack());
+  seg.flags = view.flags();
+  seg.window = view.window();
+  seg.options = &view.options();
+  seg.payload = view.payload();
+  const FourTuple t{ip.dst(), view.dst_port(), ip.src(), view.src_port()};
+  if (auto it = conns_.find(t); it != conns_.end()) {
+    it->second->OnSegment(seg);
+  } else if (auto l = listeners_.find(t.local_port); l != listeners_.end()) {
+    l->second->OnSegment(t, seg);
+  } else if (!seg.rst()) {
+    SendResetFor(t, seg);
+  }
+  graveyard_.clear();
+}
+
+// RFC 9293 §3.10.7.1 (Linux tcp_v4_send_reset): a segment with an ACK gets <SEQ=SEG.ACK><RST>;
+// one without gets <SEQ=0><ACK=SEG.SEQ+SEG.LEN><RST,ACK>. Never a RST for a RST.
+void TcpLayer::SendResetFor(const FourTuple& t, const Segment& seg) {
+  if (seg.rst()) return;
+  wire::TcpHeaderFields h;
+  h.src_port = t.local_port;
+  h.dst_port = t.remote_port;
+  if (seg.has_ack()) {
+    h.seq = seg.ack.value();
+    h.flags = wire::kRst;
+  } else {
+    h.seq = 0;
+    h.ack = (seg.seq + seg.len()).value();
+    h.flags = wire::kRst | wire::kAck;
+  }
+  h.window = 0;
+  ctx_.mib.Inc(Counter::kTcpOutRsts);
+  Transmit(t, h, wire::TcpOptions{}, {});
+}
+
+void TcpLayer::Transmit(const FourTuple& t, const wire::TcpHeaderFields& h,
+                        const wire::TcpOptions& o, std::span<const uint8_t> a,
+                        std::span<const uint8_t> b) {
+  std::span<uint8_t> out = ip_.PayloadBuffer();
+  const size_t header = 20 + wire::TcpOptionsSize(o);
+  const size_t len = a.size() + b.size();
+  if (header + len > out.size()) return;  // never: segments are sized to the MTU
+  // Lay the payload where the segment's data goes, so WriteTcpSegment checksums it in place.
+  if (!a.empty()) std::memcpy(out.data() + header, a.data(), a.size());
+  if (!b.empty()) std::memcpy(out.data() + header + a.size(), b.data(), b.size());
+  const size_t n = wire::WriteTcpSegment(out, t.local_ip, t.remote_ip, h, o,
+                                         std::span<const uint8_t>(out.data() + header, len));
+  if (n == 0) return;
+  ctx_.mib.Inc(Counter::kTcpOutSegs);
+  ip_.Send(t.remote_ip, wire::kProtoTcp, n);
+}
+
+bool TcpLayer::PortInUse(uint16_t port) const {
+  if (listeners_.contains(port)) return true;
+  for (const auto& [t, c] : conns_) {
+    if (t.local_port == port) return true;
+  }
+  return false;
+}
+
+Listener* TcpLayer::Listen(uint16_t port, int backlog, bool reuseaddr, int* error) {
+  if (listeners_.contains(port)) {
+    *error = EADDRINUSE;
+    return nullptr;
+  }
+  for (const auto& [t, c] : conns_) {
+    // SO_REUSEADDR lets a listener take a port whose connections are closing or in TIME_WAIT.
+    if (t.local_port == port && (!reuseaddr || c->state() == State::kEstablished)) {
+      *error = EADDRINUSE;
+      return nullptr;
+    }
+  }
+  // listen(): max_ack_backlog = min(backlog, net.core.somaxconn) (__sys_listen).
+  const int capped = std::min(backlog < 0 ? ctx_.sysctl.somaxconn : backlog, ctx_.sysctl.somaxconn);
+  auto l = std::make_unique<Listener>(*this, port, capped);
+  Listener* p = l.get();
+  listeners_.emplace(port, std::move(l));
+  return p;
+}
+
+void TcpLayer::CloseListener(Listener* l) {
+  l->Stop();
+  listeners_.erase(l->port());
+}
+
+Connection* TcpLayer::Connect(wire::Ipv4Address remote, uint16_t remote_port, uint16_t local_port,
+                              const ConnectionOptions& options, int* error) {
+  FourTuple t{local_ip(), local_port, remote, remote_port};
+  if (local_port == 0) {
+    std::optional<uint16_t> port = ports_.PickPort(
+        t.local_ip, remote, remote_port, ctx_.sysctl.ip_local_port_range, ctx_.now(),
+        [&](uint16_t p) {
+          return !listeners_.contains(p) && !conns_.contains(FourTuple{t.local_ip, p, remote,
+                                                                       remote_port});
+        });
+    if (!port) {
+      *error = EADDRNOTAVAIL;
+      return nullptr;
+    }
+    t.local_port = *port;
+  } else if (conns_.contains(t)) {
+    *error = EADDRINUSE;
+    return nullptr;
+  }
+  auto c = std::make_unique<Connection>(*this, t, options);
+  Connection* p = c.get();
+  conns_.emplace(t, std::move(c));
+  p->Connect(ctx_.now());
+  return p;
+}
+
+Connection* TcpLayer::Adopt(std::unique_ptr<Connection> c) {
+  Connection* p = c.get();
+  conns_[p->tuple()] = std::move(c);
+  return p;
+}
+
+void TcpLayer::OnConnectionClosed(Connection* c) {
+  if (!c->orphan()) return;  // the socket still holds it: freed on close()
+  Release(c);
+}
+
+void TcpLayer::Release(Connection* c) {
+  if (c->state() != State::kClosed) return;  // still closing: an orphan until CLOSED
+  auto it = conns_.find(c->tuple());
+  if (it == conns_.end() || it->second.get() != c) return;
+  // Not freed at once: the caller may be inside the connection's own member function.
+  graveyard_.push_back(std::move(it->second));
+  conns_.erase(it);
+}
+
+std::vector<const Connection*> TcpLayer::Connections() const {
+  std::vector<const Connection*> out;
+  for (const auto& [t, c] : conns_) out.push_back(c.get());
+  return out;
+}
+
+std::vector<const Listener*> TcpLayer::Listeners() const {
+  std::vector<const Listener*> out;
+  for (const auto& [p, l] : listeners_) out.push_back(l.get());
+  return out;
+}
+
+}  // namespace taptcp::tcp

@@ -1,0 +1,70 @@
+// TCP's place in the stack (Linux tcp_v4_rcv and friends): checks inbound segments, finds the
+// connection, request or listener they belong to, answers segments for nobody with RST
+// (RFC 9293 §3.10.7.1), owns every connection and listener, and sends segments through IPv4.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "stack/net/context.h"
+#include "stack/net/ipv4.h"
+#include "stack/tcp/connection.h"
+#include "stack/tcp/isn.h"
+#include "stack/tcp/listener.h"
+#include "stack/tcp/port_alloc.h"
+#include "stack/tcp/tuple.h"
+
+namespace taptcp::tcp {
+
+class TcpLayer final : public net::IpProtocolHandler {
+ public:
+  TcpLayer(net::NetContext& ctx, net::Ipv4& ip, uint64_t seed);
+  ~TcpLayer();
+
+  void OnIpv4(const wire::Ipv4View& ip, bool local_broadcast) override;
+
+  // Socket-level operations; errors are negative errno values.
+  // A listener on `port` (local address: ours). backlog is capped by net.core.somaxconn.
+  Listener* Listen(uint16_t port, int backlog, bool reuseaddr, int* error);
+  // An active open to remote:port from `local_port` (0 = pick an ephemeral port, RFC 6056).
+  Connection* Connect(wire::Ipv4Address remote, uint16_t remote_port, uint16_t local_port,
+                      const ConnectionOptions& options, int* error);
+  void CloseListener(Listener* l);
+  // A connection the socket layer let go of and that has reached CLOSED is freed here; one still
+  // closing lives on as an orphan and is freed when it gets to CLOSED.
+  void Release(Connection* c);
+  bool PortInUse(uint16_t port) const;
+
+  // For Connection and Listener.
+  net::NetContext& ctx() { return ctx_; }
+  wire::Ipv4Address local_ip() const { return ip_.address(); }
+  uint32_t mtu_mss() const;  // MSS from the MTU: MTU - 40
+  const IsnGenerator& isn() const { return isn_; }
+  void Transmit(const FourTuple& t, const wire::TcpHeaderFields& h, const wire::TcpOptions& o,
+                std::span<const uint8_t> a, std::span<const uint8_t> b = {});
+  // RST for a segment that matched nothing (tcp_v4_send_reset).
+  void SendResetFor(const FourTuple& t, const Segment& seg);
+  // A connection reached CLOSED: free it now if nobody holds it.
+  void OnConnectionClosed(Connection* c);
+  // Moves a connection created by a listener into the connection table.
+  Connection* Adopt(std::unique_ptr<Connection> c);
+
+  size_t connection_count() const { return conns_.size(); }
+  std::vector<const Connection*> Connections() const;
+  std::vector<const Listener*> Listeners() const;
+
+ private:
+  net::NetContext& ctx_;
+  net::Ipv4& ip_;
+  IsnGenerator isn_;
+  PortAllocator ports_;
+  absl::flat_hash_map<FourTuple, std::unique_ptr<Connection>> conns_;
+  absl::flat_hash_map<uint16_t, std::unique_ptr<Listener>> listeners_;
+  std::vector<std::unique_ptr<Connection>> graveyard_;  // freed after the current event
+};
+
+}  // namespace taptcp::tcp

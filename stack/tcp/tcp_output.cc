@@ -1,0 +1,181 @@
+// Sending: what goes out, when, and with which window and options (Linux tcp_output.c).
+#include <algorithm>
+
+#include "stack/tcp/connection.h"
+#include "stack/tcp/tcp_layer.h"
+
+namespace taptcp::tcp {
+
+// RFC 7323 §5.4: the timestamp clock. Linux ticks it in milliseconds (tcp_time_stamp_ts) and adds
+// a per-connection offset so it reveals nothing about uptime (secure_tcp_ts_off).
+uint32_t Connection::TsVal() const {
+  const auto ms = std::chrono::duration_cast<milliseconds>(now().time_since_epoch()).count();
+  return static_cast<uint32_t>(ms) + ts_offset_;
+}
+
+// The window we offer (Linux tcp_select_window / __tcp_select_window): the receive buffer's free
+// space, not opened by tiny amounts (receiver silly-window avoidance, RFC 9293 §3.8.6.2.2), in
+// units of our window scale, and never shrinking the right edge already offered (RFC 9293
+// §3.8.6.2.2 "SHOULD NOT shrink").
+uint16_t Connection::WindowToAdvertise() {
+  uint32_t free = static_cast<uint32_t>(std::min<size_t>(rcv_buf_.free_space(), UINT32_MAX));
+  if (read_shut_) free = static_cast<uint32_t>(rcv_buf_.free_space());
+  const uint32_t full = static_cast<uint32_t>(rcv_buf_.capacity());
+  if (free < std::min(full / 2, mss_)) free = 0;
+  uint32_t wnd = free & ~((uint32_t{1} << neg_.rcv_wscale) - 1);
+  if (rcv_nxt_ + wnd < rcv_adv_) wnd = static_cast<uint32_t>(rcv_adv_ - rcv_nxt_);
+  const uint32_t max_wnd = uint32_t{65535} << neg_.rcv_wscale;
+  wnd = std::min(wnd, max_wnd);
+  rcv_wnd_ = wnd;
+  rcv_adv_ = rcv_nxt_ + wnd;
+  return static_cast<uint16_t>(wnd >> neg_.rcv_wscale);
+}
+
+void Connection::SendSegment(Seq seq, uint8_t flags, uint64_t data_offset, size_t len,
+                             bool syn_options) {
+  const Sysctl& sc = layer_.ctx().sysctl;
+  wire::TcpHeaderFields h;
+  h.src_port = tuple_.local_port;
+  h.dst_port = tuple_.remote_port;
+  h.seq = seq.value();
+  h.ack = (flags & wire::kAck) ? rcv_nxt_.value() : 0;
+  h.flags = flags;
+  wire::TcpOptions o;
+  if (flags & wire::kSyn) {
+    // The window in a SYN or SYN-ACK is never scaled (RFC 7323 §2.2): Linux offers 65535 rounded
+    // down to whole segments (64240 for MSS 1460).
+    const uint32_t space = std::min<uint32_t>(65535, static_cast<uint32_t>(rcv_buf_.capacity()));
+    h.window = static_cast<uint16_t>(space / layer_.mtu_mss() * layer_.mtu_mss());
+    syn_window_ = h.window;
+    if (state_ != State::kSynSent) {
+      rcv_wnd_ = h.window;
+      rcv_adv_ = rcv_nxt_ + h.window;
+    }
+  } else {
+    h.window = WindowToAdvertise();
+  }
+  if (syn_options) {
+    // Linux tcp_syn_options: MSS, then SACK-permitted and timestamps, then window scale.
+    o.mss = static_cast<uint16_t>(opts_.user_mss > 0 ? std::min<uint32_t>(opts_.user_mss,
+                                                                          layer_.mtu_mss())
+                                                     : layer_.mtu_mss());
+    if (state_ == State::kSynSent || neg_.sack) o.sack_permitted = sc.tcp_sack != 0;
+    if (state_ == State::kSynSent ? sc.tcp_timestamps != 0 : neg_.timestamps) {
+      o.timestamp = std::make_pair(TsVal(), state_ == State::kSynSent ? 0u : ts_recent_);
+    }
+    if (state_ == State::kSynSent ? sc.tcp_window_scaling != 0 : neg_.window_scaling) {
+      o.window_scale = neg_.rcv_wscale;
+    }
+  } else if (neg_.timestamps) {
+    o.timestamp = std::make_pair(TsVal(), ts_recent_);
+  }
+  if (!(flags & wire::kSyn) && neg_.sack && (flags & wire::kAck)) {
+    // RFC 2018 §3: up to 3 blocks beside timestamps (4 without), most recent first.
+    std::array<SackRange, 4> blocks;
+    const size_t n = rcv_buf_.SackBlocks(blocks, neg_.timestamps ? 3 : 4);
+    const Seq base = irs_ + 1;
+    for (size_t i = 0; i < n; ++i) {
+      o.sack[i] = {(base + static_cast<uint32_t>(blocks[i].start)).value(),
+                   (base + static_cast<uint32_t>(blocks[i].end)).value()};
+    }
+    o.sack_count = static_cast<uint8_t>(n);
+  }
+  const ByteSpans data = len > 0 ? snd_buf_.Peek(data_offset, len) : ByteSpans{};
+  layer_.Transmit(tuple_, h, o, data.first, data.second);
+
+  net::NetContext& ctx = layer_.ctx();
+  const uint32_t seg_len = static_cast<uint32_t>(len) + ((flags & wire::kSyn) ? 1 : 0) +
+                           ((flags & wire::kFin) ? 1 : 0);
+  if (seg_len > 0 && seq < snd_max_) ctx.mib.Inc(Counter::kTcpRetransSegs);
+  if (seg_len > 0 && seq + seg_len > snd_max_) snd_max_ = seq + seg_len;
+  if (flags & wire::kAck) {
+    // Any segment carrying an ACK satisfies a pending delayed ACK (tcp_event_ack_sent).
+    layer_.ctx().wheel.Cancel(delack_timer_);
+    segs_since_ack_ = 0;
+    ack_now_ = false;
+  }
+  last_send_ = now();
+}
+
+void Connection::SendAck() {
+  SendSegment(snd_nxt_, wire::kAck, 0, 0, false);
+}
+
+// RFC 5961 §3.2/§4.2: answer a suspicious RST or SYN with an ACK that tells a legitimate peer where
+// we are, at most one per tcp_invalid_ratelimit ms (Linux tcp_send_challenge_ack).
+void Connection::SendChallengeAck() {
+  net::NetContext& ctx = layer_.ctx();
+  const Duration limit = milliseconds(ctx.sysctl.tcp_invalid_ratelimit);
+  if (last_challenge_ != Instant{} && now() - last_challenge_ < limit) return;
+  last_challenge_ = now();
+  ctx.mib.Inc(Counter::kTcpExtTCPChallengeACK);
+  SendAck();
+}
+
+void Connection::SendRst(Seq seq) {
+  layer_.ctx().mib.Inc(Counter::kTcpOutRsts);
+  SendSegment(seq, wire::kRst | wire::kAck, 0, 0, false);
+}
+
+// When to acknowledge (Linux __tcp_ack_snd_check): at once in quick-ack mode (the start of a
+// connection, out-of-order data, a FIN), or when more than one full segment is unacknowledged;
+// otherwise within the delayed-ACK timeout (TCP_DELACK_MIN 40 ms).
+void Connection::ScheduleAck(bool quick) {
+  if (quick || quickack_ > 0 || segs_since_ack_ >= 2) {
+    if (quickack_ > 0 && !quick) --quickack_;
+    ack_now_ = true;
+    return;
+  }
+  if (!delack_timer_.armed()) layer_.ctx().wheel.ArmAfter(delack_timer_, milliseconds(40));
+}
+
+// Sends whatever the send window, the congestion window, Nagle and the state allow (Linux
+// tcp_write_xmit), then a bare ACK if one is owed and nothing carried it.
+void Connection::Output() {
+  if (state_ == State::kEstablished || state_ == State::kCloseWait ||
+      state_ == State::kFinWait1 || state_ == State::kClosing || state_ == State::kLastAck) {
+    const Seq data_start = iss_ + 1;
+    for (;;) {
+      const uint64_t next = static_cast<uint32_t>(snd_nxt_ - data_start);
+      if (fin_sent_ && snd_nxt_ == snd_max_) break;
+      const uint64_t unsent = snd_buf_.end_offset() > next ? snd_buf_.end_offset() - next : 0;
+      const uint32_t in_flight = static_cast<uint32_t>(snd_nxt_ - snd_una_);
+      const uint64_t cwnd_bytes = uint64_t{cc_state_.cwnd} * mss_;
+      const uint64_t window = std::min<uint64_t>(snd_wnd_, cwnd_bytes);
+      const uint64_t allowed = window > in_flight ? window - in_flight : 0;
+      size_t len = static_cast<size_t>(std::min<uint64_t>({unsent, mss_, allowed}));
+      if (len == 0) {
+        // A FIN needs no window (it is sent even when the peer's window is closed, as Linux
+        // does when it appends the FIN to the queue's tail).
+        if (fin_queued_ && !fin_sent_ && unsent == 0) {
+          SendSegment(snd_nxt_, wire::kFin | wire::kAck, next, 0, false);
+          snd_nxt_ += 1;
+          fin_sent_ = true;
+          continue;
+        }
+        break;
+      }
+      // Sender silly-window avoidance and Nagle (RFC 9293 §3.7.4, RFC 896): a short segment
+      // goes only if it is all we have and nothing is in flight (or TCP_NODELAY).
+      if (len < mss_ && len < unsent) break;
+      if (len < mss_ && in_flight > 0 && !opts_.nodelay && !fin_queued_) break;
+      const bool last = len == unsent;
+      const bool with_fin = last && fin_queued_ && !fin_sent_;
+      uint8_t flags = wire::kAck | (last ? wire::kPsh : 0);
+      if (with_fin) flags |= wire::kFin;
+      if (!rtt_probe_ && snd_nxt_ >= snd_max_ && !neg_.timestamps) {
+        rtt_probe_ = std::make_pair(snd_nxt_ + static_cast<uint32_t>(len), now());
+      }
+      SendSegment(snd_nxt_, flags, next, len, false);
+      snd_nxt_ += static_cast<uint32_t>(len);
+      if (with_fin) {
+        snd_nxt_ += 1;
+        fin_sent_ = true;
+      }
+    }
+    if (snd_nxt_ != snd_una_ && !rtx_timer_.armed()) ArmRetransmitTimer();
+  }
+  if (ack_now_ && state_ != State::kClosed && state_ != State::kSynSent) SendAck();
+}
+
+}  // namespace taptcp::tcp

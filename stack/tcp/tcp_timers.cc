@@ -1,0 +1,132 @@
+// The connection's timers (Linux tcp_timer.c): retransmission (with SYN retries and the zero-window
+// probe), delayed ACK, keepalive, and the TIME_WAIT / orphaned FIN_WAIT2 timeout.
+#include <algorithm>
+#include <bit>
+
+#include "stack/tcp/connection.h"
+#include "stack/tcp/tcp_layer.h"
+
+namespace taptcp::tcp {
+namespace {
+
+// tcp_model_timeout(): how long `boundary` retransmissions take when the RTO starts at `rto_base`
+// and doubles up to TCP_RTO_MAX. Linux decides "too many retransmissions" by elapsed time against
+// this model (retransmits_timed_out), not by counting, so a connection whose RTO was already
+// large times out no sooner than one that started small.
+Duration ModelTimeout(int boundary, Duration rto_base) {
+  const Duration kRtoMax = seconds(120);
+  const int thresh = std::bit_width(static_cast<uint64_t>(kRtoMax / rto_base)) - 1;  // ilog2
+  if (boundary <= thresh) return ((2 << boundary) - 1) * rto_base;
+  return ((2 << thresh) - 1) * rto_base + (boundary - thresh) * kRtoMax;
+}
+
+}  // namespace
+
+void Connection::OnTimer(timers::Timer& t, Instant) {
+  if (&t == &rtx_timer_) {
+    OnRetransmitTimer();
+  } else if (&t == &delack_timer_) {
+    ack_now_ = true;
+    Output();
+  } else if (&t == &keepalive_timer_) {
+    OnKeepaliveTimer();
+  } else if (&t == &timewait_timer_) {
+    OnTimeWaitTimer();
+  }
+}
+
+void Connection::ArmRetransmitTimer() {
+  layer_.ctx().wheel.ArmAfter(rtx_timer_, rto_.Rto());
+}
+
+void Connection::OnRetransmitTimer() {
+  net::NetContext& ctx = layer_.ctx();
+  const Sysctl& sc = ctx.sysctl;
+  if (state_ == State::kSynSent || state_ == State::kSynReceived) {
+    // tcp_write_timeout for SYN_SENT: syn_retries (TCP_SYNCNT or tcp_syn_retries) plus, since
+    // Linux 6.5, tcp_syn_linear_timeouts retransmissions; counted, not time-modelled.
+    const int retries = opts_.syn_retries > 0 ? opts_.syn_retries : sc.tcp_syn_retries;
+    const int max = state_ == State::kSynSent ? retries + sc.tcp_syn_linear_timeouts
+                                              : sc.tcp_synack_retries;
+    if (retransmits_ >= max) {
+      ctx.mib.Inc(Counter::kTcpExtTCPAbortOnTimeout);
+      Done(ETIMEDOUT);  // no RST (tcp_write_err)
+      return;
+    }
+    ctx.mib.Inc(Counter::kTcpExtTCPTimeouts);
+    // The first tcp_syn_linear_timeouts retransmissions keep the initial RTO (1 s); then the RTO
+    // doubles: 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s and failure at 131 s with the defaults.
+    const bool linear = state_ == State::kSynSent && retransmits_ < sc.tcp_syn_linear_timeouts;
+    ++retransmits_;
+    rtt_probe_.reset();
+    SendSegment(iss_, state_ == State::kSynSent ? wire::kSyn : (wire::kSyn | wire::kAck), 0, 0,
+                true);
+    if (!linear) rto_.Backoff();
+    ArmRetransmitTimer();
+    return;
+  }
+  if (snd_una_ == snd_max_) return;  // everything acknowledged meanwhile
+  // Orphans give up after tcp_orphan_retries (0 means 8 here, tcp_orphan_retries()), live sockets
+  // after tcp_retries2; both by elapsed time since the first retransmission.
+  int boundary = sc.tcp_retries2;
+  if (orphan_) {
+    boundary = sc.tcp_orphan_retries > 0 ? sc.tcp_orphan_retries : 8;
+  }
+  if (retransmits_ > 0 && now() - retrans_stamp_ >= ModelTimeout(boundary, milliseconds(200))) {
+    ctx.mib.Inc(Counter::kTcpExtTCPAbortOnTimeout);
+    Done(ETIMEDOUT);  // dropped with no RST
+    return;
+  }
+  ctx.mib.Inc(Counter::kTcpExtTCPTimeouts);
+  if (retransmits_ == 0) retrans_stamp_ = now();
+  ++retransmits_;
+  if (snd_wnd_ == 0 && snd_nxt_ == snd_una_) {
+    // Zero-window probe (tcp_send_probe0 / tcp_xmit_probe_skb): an ACK one byte left of the window
+    // makes the peer answer with its current window.
+    SendSegment(snd_una_ - 1, wire::kAck, 0, 0, false);
+    rto_.Backoff();
+    ArmRetransmitTimer();
+    return;
+  }
+  // RTO (RFC 6298 §5.4-5.6; Linux tcp_enter_loss): slow start from one segment, resend from the
+  // oldest unacknowledged byte.
+  cc_state_.packets_in_flight = static_cast<uint32_t>(snd_nxt_ - snd_una_) / std::max(mss_, 1u);
+  cc_state_.ssthresh = cc_->SsThresh(cc_state_);
+  cc_state_.cwnd = 1;
+  cc_->OnCwndEvent(cc_state_, CwndEvent::kLoss, now());
+  cc_->SetState(cc_state_, CaState::kLoss, now());
+  in_recovery_ = false;
+  dupacks_ = 0;
+  rtt_probe_.reset();
+  snd_nxt_ = snd_una_;
+  if (fin_sent_ && snd_una_ != snd_max_) fin_sent_ = false;
+  rto_.Backoff();
+  Output();
+  ArmRetransmitTimer();
+}
+
+void Connection::OnTimeWaitTimer() {
+  if (state_ == State::kTimeWait) {
+    layer_.ctx().mib.Inc(Counter::kTcpExtTW);
+    Done(0);
+  } else if (state_ == State::kFinWait2 && orphan_) {
+    // tcp_fin_timeout ran out for an orphan: gone without a RST.
+    Done(0);
+  }
+}
+
+void Connection::OnKeepaliveTimer() {
+  // Keepalive probes (tcp_keepalive_timer) arrive with the rest of issue 3's liveness work.
+}
+
+// TIME_WAIT lasts 2 x MSL = 60 s on Linux whatever tcp_fin_timeout says (TCP_TIMEWAIT_LEN).
+void Connection::EnterTimeWait() {
+  net::NetContext& ctx = layer_.ctx();
+  SetState(State::kTimeWait);
+  ctx.wheel.Cancel(rtx_timer_);
+  ctx.wheel.Cancel(keepalive_timer_);
+  ctx.wheel.ArmAfter(timewait_timer_, seconds(60));
+  ack_now_ = true;
+}
+
+}  // namespace taptcp::tcp

@@ -1,0 +1,390 @@
+// TCP between two taptcp stacks (and a scripted black hole) on simulated links, in virtual time:
+// the handshake and its options, data both ways under loss, reordering and duplication, the
+// close orders with TIME_WAIT, refused connections and Linux's SYN retry schedule. Packets,
+// sequence numbers, states, timings and counters are asserted.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <random>
+
+#include "stack/wire/frame.h"
+#include "tests/support/tcp_pair.h"
+
+namespace taptcp {
+namespace {
+
+using testing::BlackHole;
+using testing::TcpPair;
+using tcp::State;
+
+struct TcpFrame {
+  Instant at;
+  wire::Ipv4Address src, dst;
+  uint8_t flags;
+  uint32_t seq, ack;
+  uint16_t window;
+  wire::TcpOptions options;
+  size_t payload;
+};
+
+std::vector<TcpFrame> TcpFrames(const std::vector<testing::SentFrame>& frames) {
+  std::vector<TcpFrame> out;
+  for (const auto& f : frames) {
+    wire::ParsedFrame p;
+    if (wire::ParseFrame(f.bytes, &p) != wire::DropReason::kNone ||
+        p.layer != wire::ParsedFrame::Layer::kTcp) {
+      continue;
+    }
+    out.push_back({f.at, p.ip.src(), p.ip.dst(), p.tcp.flags(), p.tcp.seq(), p.tcp.ack(),
+                   p.tcp.window(), p.tcp.options(), p.tcp.payload().size()});
+  }
+  return out;
+}
+
+std::vector<uint8_t> RandomBytes(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint8_t> v(n);
+  for (auto& b : v) b = static_cast<uint8_t>(rng());
+  return v;
+}
+
+TEST(TcpScenario, HandshakeNegotiatesLinuxOptions) {
+  TcpPair p;
+  const int l = p.Listen(80);
+  ASSERT_GE(l, 0);
+  auto [c, s] = p.Establish(l, 80);
+  ASSERT_GE(s, 0);
+  const auto frames = TcpFrames(p.wire.frames);
+  ASSERT_GE(frames.size(), 3u);
+  // SYN: Linux's options, window 64240 (65535 rounded down to whole 1460-byte segments).
+  const TcpFrame& syn = frames[0];
+  EXPECT_EQ(syn.flags, wire::kSyn);
+  EXPECT_EQ(syn.window, 64240);
+  EXPECT_EQ(syn.options.mss, 1460);
+  EXPECT_EQ(syn.options.window_scale, 7);
+  EXPECT_TRUE(syn.options.sack_permitted);
+  ASSERT_TRUE(syn.options.timestamp.has_value());
+  EXPECT_EQ(syn.options.timestamp->second, 0u);
+  // SYN-ACK acknowledges the SYN and echoes its timestamp.
+  const TcpFrame& synack = frames[1];
+  EXPECT_EQ(synack.flags, wire::kSyn | wire::kAck);
+  EXPECT_EQ(synack.ack, syn.seq + 1);
+  EXPECT_EQ(synack.options.mss, 1460);
+  EXPECT_EQ(synack.options.window_scale, 7);
+  EXPECT_EQ(synack.options.timestamp->second, syn.options.timestamp->first);
+  // Third segment: the ACK.
+  const TcpFrame& ack = frames[2];
+  EXPECT_EQ(ack.flags, wire::kAck);
+  EXPECT_EQ(ack.seq, syn.seq + 1);
+  EXPECT_EQ(ack.ack, synack.seq + 1);
+
+  socket::TcpInfo ci, si;
+  ASSERT_EQ(p.client->sockets().GetTcpInfo(c, &ci), 0);
+  ASSERT_EQ(p.server->sockets().GetTcpInfo(s, &si), 0);
+  EXPECT_EQ(ci.state, 1);  // TCP_ESTABLISHED
+  EXPECT_EQ(si.state, 1);
+  EXPECT_EQ(ci.snd_mss, 1448u);  // 1460 less the 12-byte timestamp option
+  EXPECT_EQ(ci.snd_wscale, 7);
+  EXPECT_TRUE(ci.timestamps && ci.sack && ci.wscale);
+  EXPECT_EQ(ci.snd_cwnd, 10u);  // RFC 6928
+  EXPECT_EQ(p.client->mib().Get(Counter::kTcpActiveOpens), 1u);
+  EXPECT_EQ(p.server->mib().Get(Counter::kTcpPassiveOpens), 1u);
+  EXPECT_EQ(p.client->mib().Get(Counter::kTcpCurrEstab), 1u);
+  EXPECT_EQ(p.server->mib().Get(Counter::kTcpCurrEstab), 1u);
+}
+
+TEST(TcpScenario, ConnectToClosedPortIsRefusedWithLinuxRst) {
+  TcpPair p;
+  const int c = p.client->sockets().Socket();
+  ASSERT_EQ(p.client->sockets().Connect(c, p.ServerAddr(81)), -EINPROGRESS);
+  ASSERT_TRUE(p.RunUntil([&] { return p.client->sockets().Poll(c) & socket::kErr; }));
+  int err = 0;
+  ASSERT_EQ(p.client->sockets().GetSockOpt(c, socket::kSolSocket, socket::kSoError, &err), 0);
+  EXPECT_EQ(err, ECONNREFUSED);
+  const auto frames = TcpFrames(p.wire.frames);
+  ASSERT_EQ(frames.size(), 2u);
+  // RFC 9293 §3.10.7.1: a SYN to a closed port gets <SEQ=0><ACK=SEG.SEQ+1><RST,ACK>.
+  EXPECT_EQ(frames[1].flags, wire::kRst | wire::kAck);
+  EXPECT_EQ(frames[1].seq, 0u);
+  EXPECT_EQ(frames[1].ack, frames[0].seq + 1);
+  EXPECT_EQ(p.server->mib().Get(Counter::kTcpOutRsts), 1u);
+  EXPECT_EQ(p.client->mib().Get(Counter::kTcpAttemptFails), 1u);
+  EXPECT_EQ(p.client->mib().Get(Counter::kTcpCurrEstab), 0u);
+}
+
+// Linux 6.5+: tcp_syn_retries (6) + tcp_syn_linear_timeouts (4) retransmissions, the first four
+// 1 s apart, then doubling; ETIMEDOUT with no RST. With linear timeouts off, the classic schedule.
+void CheckSynSchedule(int linear, const std::vector<double>& expect_retx, double fail_at) {
+  sim::Network net(1);
+  sim::SimLink& link = net.Connect(nullptr, nullptr, {});
+  Stack client(testing::HostConfig("02:00:00:00:00:0c", "192.0.2.10"), link.end(0));
+  BlackHole hole(link.end(1), *wire::MacAddress::Parse("02:00:00:00:00:0e"),
+                 *wire::Ipv4Address::Parse("192.0.2.30"));
+  link.Attach(0, &client);
+  link.Attach(1, &hole);
+  net.AddHost(&client);
+  net.AddHost(&hole);
+  ASSERT_TRUE(client.sysctl().Set("net.ipv4.tcp_syn_linear_timeouts", std::to_string(linear)).ok());
+  const int c = client.sockets().Socket();
+  client.sockets().Connect(c, {*wire::Ipv4Address::Parse("192.0.2.30"), 80});
+  ASSERT_TRUE(net.RunUntil([&] { return client.sockets().Poll(c) & socket::kErr; },
+                           kEpoch + seconds(300)));
+  const auto syns = TcpFrames(hole.swallowed);
+  ASSERT_EQ(syns.size(), expect_retx.size() + 1);
+  const Instant t0 = syns[0].at;
+  for (size_t i = 1; i < syns.size(); ++i) {
+    EXPECT_EQ(syns[i].flags, wire::kSyn);
+    EXPECT_EQ(syns[i].seq, syns[0].seq);  // the same SYN again
+    const double t = ToSeconds(syns[i].at - t0);
+    // Never early; the timer wheel may add up to 1/8 of each interval, and it accumulates.
+    EXPECT_GE(t, expect_retx[i - 1]) << "retransmission " << i;
+    EXPECT_LE(t, expect_retx[i - 1] * 1.125 + 0.001) << "retransmission " << i;
+  }
+  const double failed = ToSeconds(net.now() - t0);
+  EXPECT_GE(failed, fail_at);
+  EXPECT_LE(failed, fail_at * 1.125);
+  int err = 0;
+  client.sockets().GetSockOpt(c, socket::kSolSocket, socket::kSoError, &err);
+  EXPECT_EQ(err, ETIMEDOUT);
+  EXPECT_EQ(client.mib().Get(Counter::kTcpExtTCPTimeouts), expect_retx.size());
+  EXPECT_EQ(client.mib().Get(Counter::kTcpAttemptFails), 1u);
+  EXPECT_EQ(client.mib().Get(Counter::kTcpOutRsts), 0u);  // no RST on giving up
+}
+
+TEST(TcpScenario, SynRetriesFollowLinux65LinearThenExponential) {
+  CheckSynSchedule(4, {1, 2, 3, 4, 5, 7, 11, 19, 35, 67}, 131);
+}
+
+TEST(TcpScenario, SynRetriesClassicScheduleWithoutLinearTimeouts) {
+  CheckSynSchedule(0, {1, 3, 7, 15, 31, 63}, 127);
+}
+
+// Sends `data` from client to server and echoes it back; returns {received by server, echoed}.
+std::pair<std::vector<uint8_t>, std::vector<uint8_t>> EchoTransfer(TcpPair& p,
+                                                                   const std::vector<uint8_t>& data,
+                                                                   Duration limit) {
+  const int l = p.Listen(7);
+  auto [c, s] = p.Establish(l, 7);
+  socket::SocketApi& ca = p.client->sockets();
+  socket::SocketApi& sa = p.server->sockets();
+  size_t sent = 0, echoed_out = 0;
+  std::vector<uint8_t> at_server, back;
+  std::vector<uint8_t> buf(65536);
+  p.RunUntil(
+      [&] {
+        if (sent < data.size()) {
+          const int64_t n = ca.Send(c, std::span(data).subspan(sent));
+          if (n > 0) sent += static_cast<size_t>(n);
+        }
+        for (int64_t n; (n = sa.Recv(s, buf)) > 0;) {
+          at_server.insert(at_server.end(), buf.begin(), buf.begin() + n);
+        }
+        if (echoed_out < at_server.size()) {
+          const int64_t n = sa.Send(s, std::span(at_server).subspan(echoed_out));
+          if (n > 0) echoed_out += static_cast<size_t>(n);
+        }
+        for (int64_t n; (n = ca.Recv(c, buf)) > 0;) back.insert(back.end(), buf.begin(), buf.begin() + n);
+        return back.size() >= data.size();
+      },
+      limit);
+  return {at_server, back};
+}
+
+TEST(TcpScenario, EchoOnACleanWire) {
+  TcpPair p;
+  const auto data = RandomBytes(300'000, 1);
+  auto [at_server, back] = EchoTransfer(p, data, seconds(10));
+  EXPECT_EQ(at_server, data);
+  EXPECT_EQ(back, data);
+  EXPECT_EQ(p.client->mib().Get(Counter::kTcpRetransSegs), 0u);
+}
+
+struct LossCase {
+  const char* name;
+  double loss, reorder, duplicate;
+};
+
+class TcpLossyTransfer : public ::testing::TestWithParam<LossCase> {};
+
+TEST_P(TcpLossyTransfer, DeliversEveryByteInOrder) {
+  sim::Impairments imp;
+  imp.delay = milliseconds(5);
+  imp.loss = GetParam().loss;
+  imp.reorder = GetParam().reorder;
+  imp.reorder_delay = milliseconds(3);
+  imp.duplicate = GetParam().duplicate;
+  TcpPair p(imp, 7);
+  const auto data = RandomBytes(1 << 20, 2);
+  auto [at_server, back] = EchoTransfer(p, data, seconds(600));
+  ASSERT_EQ(at_server.size(), data.size());
+  EXPECT_TRUE(at_server == data);
+  ASSERT_EQ(back.size(), data.size());
+  EXPECT_TRUE(back == data);
+  if (GetParam().loss > 0) {
+    EXPECT_GT(p.client->mib().Get(Counter::kTcpRetransSegs), 0u);
+  }
+  std::printf("[ stats    ] %s: 1 MiB echoed in %.3f s virtual, %llu + %llu retransmissions\n",
+              GetParam().name, ToSeconds(p.net.now()),
+              static_cast<unsigned long long>(p.client->mib().Get(Counter::kTcpRetransSegs)),
+              static_cast<unsigned long long>(p.server->mib().Get(Counter::kTcpRetransSegs)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Wires, TcpLossyTransfer,
+                         ::testing::Values(LossCase{"loss1", 0.01, 0, 0},
+                                           LossCase{"loss5", 0.05, 0, 0},
+                                           LossCase{"reorder", 0, 0.05, 0},
+                                           LossCase{"duplicate", 0, 0, 0.05}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+const tcp::Connection* FindConn(const Stack& s, uint16_t local_port) {
+  for (const tcp::Connection* c : s.tcp().Connections()) {
+    if (c->tuple().local_port == local_port) return c;
+  }
+  return nullptr;
+}
+
+TEST(TcpScenario, ActiveCloserWaitsInTimeWaitForSixtySeconds) {
+  TcpPair p;
+  const int l = p.Listen(80);
+  auto [c, s] = p.Establish(l, 80);
+  socket::SockAddr local;
+  p.client->sockets().GetSockName(c, &local);
+  ASSERT_EQ(p.client->sockets().Close(c), 0);
+  // Client: FIN_WAIT1 -> FIN_WAIT2 once the FIN is acked; server: CLOSE_WAIT, reads EOF.
+  ASSERT_TRUE(p.RunUntil([&] {
+    return (p.server->sockets().Poll(s) & socket::kRdHup) &&
+           FindConn(*p.client, local.port)->state() == State::kFinWait2;
+  }));
+  uint8_t b;
+  EXPECT_EQ(p.server->sockets().Recv(s, std::span(&b, 1)), 0);
+  EXPECT_EQ(FindConn(*p.server, 80)->state(), State::kCloseWait);
+  ASSERT_EQ(p.server->sockets().Close(s), 0);  // LAST_ACK
+  ASSERT_TRUE(p.RunUntil([&] { return FindConn(*p.server, 80) == nullptr; }));
+  const tcp::Connection* tw = FindConn(*p.client, local.port);
+  ASSERT_NE(tw, nullptr);
+  EXPECT_EQ(tw->state(), State::kTimeWait);
+  const Instant entered = p.net.now();
+  ASSERT_TRUE(p.RunUntil([&] { return FindConn(*p.client, local.port) == nullptr; }, seconds(120)));
+  const Duration waited = p.net.now() - entered;
+  EXPECT_GE(waited, seconds(60));
+  EXPECT_LE(waited, milliseconds(60000 + 7500));  // 2 MSL, plus at most 1/8 timer lateness
+  EXPECT_EQ(p.client->mib().Get(Counter::kTcpExtTW), 1u);
+  EXPECT_EQ(p.server->mib().Get(Counter::kTcpExtTW), 0u);
+  EXPECT_EQ(p.client->mib().Get(Counter::kTcpCurrEstab), 0u);
+  EXPECT_EQ(p.server->mib().Get(Counter::kTcpCurrEstab), 0u);
+  // Four segments closed it: FIN, ACK, FIN, ACK.
+  const auto frames = TcpFrames(p.wire.frames);
+  int fins = 0;
+  for (const auto& f : frames) fins += (f.flags & wire::kFin) != 0;
+  EXPECT_EQ(fins, 2);
+}
+
+TEST(TcpScenario, SimultaneousCloseGoesThroughClosingToTimeWaitOnBothSides) {
+  sim::Impairments imp;
+  imp.delay = milliseconds(10);
+  TcpPair p(imp);
+  const int l = p.Listen(80);
+  auto [c, s] = p.Establish(l, 80);
+  socket::SockAddr local;
+  p.client->sockets().GetSockName(c, &local);
+  p.client->sockets().Close(c);
+  p.server->sockets().Close(s);  // both FINs cross in flight
+  std::vector<State> client_states;
+  ASSERT_TRUE(p.RunUntil([&] {
+    const tcp::Connection* cc = FindConn(*p.client, local.port);
+    if (cc && (client_states.empty() || client_states.back() != cc->state())) {
+      client_states.push_back(cc->state());
+    }
+    const tcp::Connection* sc = FindConn(*p.server, 80);
+    return cc && sc && cc->state() == State::kTimeWait && sc->state() == State::kTimeWait;
+  }));
+  EXPECT_NE(std::find(client_states.begin(), client_states.end(), State::kClosing),
+            client_states.end());
+}
+
+TEST(TcpScenario, ResetInWindowButNotAtRcvNxtDrawsAChallengeAck) {
+  TcpPair p;
+  const int l = p.Listen(80);
+  auto [c, s] = p.Establish(l, 80);
+  const tcp::Connection* sc = FindConn(*p.server, 80);
+  ASSERT_NE(sc, nullptr);
+  // Forge a RST from the client 100 bytes into the server's receive window (RFC 5961 §3.2).
+  socket::SockAddr local;
+  p.client->sockets().GetSockName(c, &local);
+  wire::TcpHeaderFields h;
+  h.src_port = local.port;
+  h.dst_port = 80;
+  h.seq = (sc->rcv_nxt() + 100).value();
+  h.flags = wire::kRst;
+  std::vector<uint8_t> seg(20);
+  wire::WriteTcpSegment(seg, p.client->config().addr, p.server->config().addr, h, {}, {});
+  const auto frame = testing::Ipv4Frame(p.server->config().mac, p.client->config().mac,
+                                        p.client->config().addr, p.server->config().addr,
+                                        wire::kProtoTcp, seg);
+  const size_t before = p.wire.frames.size();
+  p.net.Deliver(p.server.get(), frame, p.net.now());
+  p.net.RunFor(milliseconds(100));
+  EXPECT_EQ(sc->state(), State::kEstablished);
+  EXPECT_EQ(p.server->mib().Get(Counter::kTcpExtTCPChallengeACK), 1u);
+  const auto after = TcpFrames(std::vector(p.wire.frames.begin() + before, p.wire.frames.end()));
+  ASSERT_GE(after.size(), 1u);
+  EXPECT_EQ(after[0].flags, wire::kAck);
+  EXPECT_EQ(after[0].ack, sc->rcv_nxt().value());
+  // The same RST at exactly RCV.NXT resets the connection.
+  h.seq = sc->rcv_nxt().value();
+  wire::WriteTcpSegment(seg, p.client->config().addr, p.server->config().addr, h, {}, {});
+  p.net.Deliver(p.server.get(),
+                testing::Ipv4Frame(p.server->config().mac, p.client->config().mac,
+                                   p.client->config().addr, p.server->config().addr,
+                                   wire::kProtoTcp, seg),
+                p.net.now());
+  p.net.RunFor(milliseconds(10));
+  int err = 0;
+  p.server->sockets().GetSockOpt(s, socket::kSolSocket, socket::kSoError, &err);
+  EXPECT_EQ(err, ECONNRESET);
+  EXPECT_EQ(p.server->mib().Get(Counter::kTcpEstabResets), 1u);
+}
+
+TEST(TcpScenario, SynInEstablishedDrawsAChallengeAck) {
+  TcpPair p;
+  const int l = p.Listen(80);
+  auto [c, s] = p.Establish(l, 80);
+  socket::SockAddr local;
+  p.client->sockets().GetSockName(c, &local);
+  wire::TcpHeaderFields h;
+  h.src_port = local.port;
+  h.dst_port = 80;
+  h.seq = 12345;
+  h.flags = wire::kSyn;
+  h.window = 1000;
+  std::vector<uint8_t> seg(20);
+  wire::WriteTcpSegment(seg, p.client->config().addr, p.server->config().addr, h, {}, {});
+  p.net.Deliver(p.server.get(),
+                testing::Ipv4Frame(p.server->config().mac, p.client->config().mac,
+                                   p.client->config().addr, p.server->config().addr,
+                                   wire::kProtoTcp, seg),
+                p.net.now());
+  p.net.RunFor(milliseconds(10));
+  EXPECT_EQ(FindConn(*p.server, 80)->state(), State::kEstablished);
+  EXPECT_EQ(p.server->mib().Get(Counter::kTcpExtTCPSYNChallenge), 1u);
+  EXPECT_EQ(p.server->mib().Get(Counter::kTcpExtTCPChallengeACK), 1u);
+}
+
+TEST(TcpScenario, CloseWithUnreadDataSendsRst) {
+  TcpPair p;
+  const int l = p.Listen(80);
+  auto [c, s] = p.Establish(l, 80);
+  const std::vector<uint8_t> msg = {'h', 'i'};
+  p.client->sockets().Send(c, msg);
+  p.net.RunFor(milliseconds(50));
+  ASSERT_EQ(p.server->sockets().Poll(s) & socket::kIn, socket::kIn);
+  p.server->sockets().Close(s);  // unread data: RST, not FIN (RFC 2525 §2.17)
+  p.net.RunFor(milliseconds(50));
+  EXPECT_EQ(p.server->mib().Get(Counter::kTcpExtTCPAbortOnClose), 1u);
+  int err = 0;
+  p.client->sockets().GetSockOpt(c, socket::kSolSocket, socket::kSoError, &err);
+  EXPECT_EQ(err, ECONNRESET);
+}
+
+}  // namespace
+}  // namespace taptcp
