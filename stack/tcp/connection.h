@@ -156,6 +156,16 @@ class Connection final : private timers::TimerHandler {
   void SendChallengeAck();
   void SendRst(Seq seq);
   uint16_t WindowToAdvertise();
+  uint32_t CurrentMss() const;
+  // 64-bit stream offsets of sequence numbers (0 = the first byte after the SYN), unwrapped around
+  // the buffers' own positions so a connection may carry more than 4 GiB.
+  uint64_t SndOffset(Seq s) const {
+    const Seq begin = iss_ + 1 + static_cast<uint32_t>(snd_buf_.begin_offset());
+    return snd_buf_.begin_offset() + static_cast<uint64_t>(static_cast<int64_t>(s - begin));
+  }
+  uint64_t RcvOffset(Seq s) const {
+    return rcv_buf_.next_expected() + static_cast<uint64_t>(static_cast<int64_t>(s - rcv_nxt_));
+  }
   uint32_t TsVal() const;
   void ScheduleAck(bool quick);
   // tcp_timers.cc
@@ -212,6 +222,7 @@ class Connection final : private timers::TimerHandler {
   std::optional<std::pair<Seq, Instant>> rtt_probe_;
   Instant retrans_stamp_{};  // first retransmission of the current loss episode
   int retransmits_ = 0;      // icsk_retransmits
+  int probes_out_ = 0;       // icsk_probes_out: unanswered zero-window probes
   // Delayed ACK (tcp_send_delayed_ack): quick-ack budget at start, then every 2nd full segment.
   int quickack_ = 0;
   int segs_since_ack_ = 0;

@@ -25,11 +25,12 @@
 //    are always accepted (a retransmission filling a hole from its left edge does not add a range).
 //
 // Overlaps: each byte keeps the first copy that arrived; a later copy of a held byte is counted
-// as a duplicate and only feeds D-SACK. Linux keeps the first copy for bytes below RCV.NXT and for
-// partial overlaps between early segments, but a new early segment that starts where a held one
-// starts and covers it replaces it (rb_replace_node in tcp_data_queue_ofo), and in-order data that
-// overlaps early data wins over it (tcp_ofo_queue trims the early skb). The bytes differ only
-// when a peer sends different data for the same sequence numbers.
+// as a duplicate and only feeds D-SACK. Linux agrees for bytes below RCV.NXT and for a segment
+// wholly inside a held one (dropped, TCPOFOMerge), but otherwise delivers the copy from the
+// segment that starts lowest: tcp_data_queue_ofo() keeps partially overlapping early skbs and
+// tcp_ofo_queue() trims the later-starting one, a new segment that starts with a held one and
+// covers it replaces it (rb_replace_node), and in-order data wins over early data it overlaps.
+// The bytes differ only when a peer sends different data for the same sequence numbers.
 //
 // SACK blocks (RFC 2018 §4) are kept exactly as Linux keeps tp->selective_acks[]: at most four
 // (TCP_NUM_SACKS), the block holding the most recently received early segment first

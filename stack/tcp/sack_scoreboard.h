@@ -7,7 +7,7 @@
 // as a sorted array of SACKed byte ranges, which needs no per-segment state. Offsets are stream
 // offsets (buf_types.h); "HighACK + 1" is SND.UNA and "HighData + 1" is SND.NXT. Where RFC 6675
 // names an inclusive sequence number (HighRxt, RescueRxt), the inputs here are one past it, so
-// every range is half-open: high_rxt is the end of the highest byte retransmitted in this
+// every range is half-open: high_rxt is one past the highest byte retransmitted in this
 // recovery (== snd_una when none was), rescue_rxt likewise.
 //
 // Which blocks count (Update): Linux's tcp_is_sackblock_valid() and tcp_check_dsack(), reduced to
@@ -23,15 +23,16 @@
 // SACKed data, which can only cause a spurious retransmission and an over-estimated pipe, never a
 // missed one. Merging ranges across a gap would claim unreceived bytes and could stall recovery.
 //
-// RTO (RFC 6675 §5.1): RFC 2018 §8 says the sender SHOULD forget SACK information on a timeout,
-// because the receiver may have reneged; RFC 6675 §5.1 notes that keeping it is reasonable given
-// a robust reneging test. Linux keeps it (tcp_timeout_mark_lost): only when the byte at SND.UNA is
-// itself marked SACKed (the receiver acknowledged up to a SACKed byte but not past it, i.e. it
-// dropped data it had SACKed) does it count TCPSACKReneging and clear every SACK mark; then it
-// marks every un-SACKed byte lost. EnterLoss() does exactly that and is what the TCB should call
-// on RTO; Reset() is the RFC 2018 alternative. The "lost" marks are honoured by IsLost(), Pipe()
-// and NextSeg() rule (1) until SND.UNA passes them. (Linux with RACK skips segments sent less
-// than an RTT ago; a TCB doing RACK passes a lower `lost_end`.)
+// RTO (RFC 6675 §5.1): RFC 2018 says the sender SHOULD forget SACK information on a timeout,
+// because the receiver may have reneged (RFC 2018 §8 lets a receiver discard SACKed data); RFC 6675
+// §5.1 notes that keeping it is reasonable given a robust reneging test. Linux keeps it
+// (tcp_timeout_mark_lost): only when the byte at SND.UNA is itself marked SACKed (the receiver
+// acknowledged up to a SACKed byte but not past it, i.e. it dropped data it had SACKed) does it
+// count TCPSACKReneging and clear every SACK mark; then it marks every un-SACKed byte lost.
+// EnterLoss() does exactly that and is what the TCB should call on RTO; Reset() is the RFC 2018
+// alternative. The "lost" marks are honoured by IsLost(), Pipe() and NextSeg() rule (1) until
+// SND.UNA passes them. (Linux with RACK skips segments sent less than an RTT ago; a TCB doing RACK
+// passes a lower `lost_end`.)
 //
 // IsLost (RFC 6675 §4): an un-SACKed byte is lost when DupThresh (3) discontiguous SACKed ranges
 // lie above it, or more than (DupThresh - 1) * SMSS SACKed bytes do. Ranges, not segments, are
@@ -112,7 +113,8 @@ class SackScoreboard {
   // every range and returns true (count TCPSACKReneging); then marks every un-SACKed byte below
   // lost_end (normally SND.NXT) lost.
   bool EnterLoss(uint64_t snd_una, uint64_t lost_end);
-  // Forgets everything (RFC 2018 §8: expunge SACK information on RTO).
+  // Forgets everything: RFC 2018's advice to expunge SACK information on RTO, as quoted in
+  // RFC 6675 §5.1.
   void Reset();
 
   uint64_t sacked_bytes() const { return sacked_bytes_; }

@@ -204,6 +204,7 @@ bool Connection::HandleAck(const Segment& seg) {
     SendChallengeAck();
     return false;
   }
+  probes_out_ = 0;  // the peer is alive: it answered (tcp_ack)
   const Seq prior_una = snd_una_;
   const uint32_t prior_wnd = snd_wnd_;
   UpdateWindow(seg);
@@ -224,9 +225,9 @@ bool Connection::HandleAck(const Segment& seg) {
       cc_state_.cwnd = cc_state_.ssthresh + 3;
       cc_->SetState(cc_state_, CaState::kRecovery, now());
       rtt_probe_.reset();
-      const uint64_t off = static_cast<uint32_t>(snd_una_ - (iss_ + 1));
+      const uint64_t off = SndOffset(snd_una_);
       const size_t len = static_cast<size_t>(
-          std::min<uint64_t>(mss_, snd_buf_.end_offset() > off ? snd_buf_.end_offset() - off : 0));
+          std::min<uint64_t>(CurrentMss(), snd_buf_.end_offset() > off ? snd_buf_.end_offset() - off : 0));
       if (len > 0) SendSegment(snd_una_, wire::kAck, off, len, false);
     } else if (dupacks_ > 3 && in_recovery_) {
       cc_state_.cwnd += 1;
@@ -268,22 +269,28 @@ void Connection::OnNewAck(uint32_t acked, bool fin_acked, const Segment& seg) {
   net::NetContext& ctx = layer_.ctx();
   snd_una_ = seg.ack;
   if (snd_nxt_ < snd_una_) snd_nxt_ = snd_una_;
-  const uint64_t data_acked_to = static_cast<uint32_t>(snd_una_ - (iss_ + 1)) - (fin_acked ? 1 : 0);
+  // The new SND.UNA as a stream offset, less the FIN's sequence number if it was acked; computed
+  // before the buffer moves, as SndOffset is relative to its start.
+  const uint64_t data_acked_to = SndOffset(seg.ack) - (fin_acked ? 1 : 0);
   snd_buf_.AckTo(std::min<uint64_t>(data_acked_to, snd_buf_.end_offset()));
-  // RTT: from the echoed timestamp (RFC 7323 §4.1), else from the timed segment (Karn's rule:
-  // never from a retransmitted one, RFC 6298 §3).
+  // RTT (Linux tcp_clean_rtx_queue / tcp_ack_update_rtt): from the timed segment when it was
+  // never retransmitted (Karn's rule, RFC 6298 §3), else from the echoed timestamp, which stays
+  // valid across retransmissions (RFC 7323 §4.1), in whole milliseconds, at least one
+  // (tcp_rtt_tsopt_us).
   std::optional<Duration> rtt;
-  if (neg_.timestamps && seg.options != nullptr && seg.options->timestamp &&
-      seg.options->timestamp->second != 0) {
-    const int32_t ms = static_cast<int32_t>(TsVal() - seg.options->timestamp->second);
-    if (ms >= 0) rtt = milliseconds(std::max(ms, 1)) - microseconds(500);
-  } else if (rtt_probe_ && seg.ack >= rtt_probe_->first) {
+  if (rtt_probe_ && seg.ack >= rtt_probe_->first) {
     rtt = now() - rtt_probe_->second;
     rtt_probe_.reset();
+  } else if (neg_.timestamps && seg.options != nullptr && seg.options->timestamp &&
+             seg.options->timestamp->second != 0) {
+    const int32_t ms = static_cast<int32_t>(TsVal() - seg.options->timestamp->second);
+    if (ms >= 0) rtt = milliseconds(std::max(ms, 1));
   }
-  if (rtt) rto_.OnSample(*rtt, snd_una_.value(), snd_nxt_.value(), now());
   retransmits_ = 0;
-  rto_.ResetBackoff();
+  if (rtt) {
+    rto_.OnSample(*rtt, snd_una_.value(), snd_nxt_.value(), now());
+    rto_.ResetBackoff();  // RFC 6298 §5.7: backoff ends with a valid RTT measurement
+  }
   dupacks_ = 0;
   const uint32_t acked_segs = std::max<uint32_t>(1, acked / std::max<uint32_t>(mss_, 1));
   if (in_recovery_) {
@@ -294,9 +301,9 @@ void Connection::OnNewAck(uint32_t acked, bool fin_acked, const Segment& seg) {
       cc_->SetState(cc_state_, CaState::kOpen, now());
     } else {
       // Partial ACK: retransmit the next hole at once, deflate by what was acked.
-      const uint64_t off = static_cast<uint32_t>(snd_una_ - (iss_ + 1));
+      const uint64_t off = SndOffset(snd_una_);
       const size_t len = static_cast<size_t>(std::min<uint64_t>(
-          mss_, snd_buf_.end_offset() > off ? snd_buf_.end_offset() - off : 0));
+          CurrentMss(), snd_buf_.end_offset() > off ? snd_buf_.end_offset() - off : 0));
       if (len > 0) SendSegment(snd_una_, wire::kAck, off, len, false);
       cc_state_.cwnd = cc_state_.cwnd > acked_segs ? cc_state_.cwnd - acked_segs + 1 : 1;
     }
@@ -334,7 +341,6 @@ void Connection::HandleData(const Segment& seg) {
     Done(0);
     return;
   }
-  const Seq base = irs_ + 1;
   // Trim what lies left of RCV.NXT (already received); the buffer trims the right side to its
   // free space.
   uint32_t skip = 0;
@@ -343,9 +349,10 @@ void Connection::HandleData(const Segment& seg) {
     ack_now_ = true;  // a pure duplicate: tell the peer where we are
     return;
   }
-  const uint64_t offset = static_cast<uint32_t>(seg.seq + skip - base);
-  const ReceiveBuffer::InsertResult r = rcv_buf_.Insert(offset, seg.payload.subspan(skip));
-  rcv_nxt_ = base + static_cast<uint32_t>(rcv_buf_.next_expected());
+  const uint64_t before = rcv_buf_.next_expected();
+  const ReceiveBuffer::InsertResult r =
+      rcv_buf_.Insert(RcvOffset(seg.seq + skip), seg.payload.subspan(skip));
+  rcv_nxt_ += static_cast<uint32_t>(rcv_buf_.next_expected() - before);
   if (r.out_of_order || r.duplicate > 0) {
     ack_now_ = true;  // out of order: ACK at once so the sender sees the hole (RFC 5681 §4.2)
   } else {

@@ -79,7 +79,12 @@ void TcpLayer::Transmit(const FourTuple& t, const wire::TcpHeaderFields& h,
   std::span<uint8_t> out = ip_.PayloadBuffer();
   const size_t header = 20 + wire::TcpOptionsSize(o);
   const size_t len = a.size() + b.size();
-  if (header + len > out.size()) return;  // never: segments are sized to the MTU
+  if (header + len > out.size()) {
+    // Segments are sized to the MTU (CurrentMss), so this is a bug; never drop silently.
+    ctx_.mib.Inc(Counter::kIpOutDiscards);
+    ctx_.Emit(TraceKind::kDrop, "tcp_segment_exceeds_mtu", t.remote_ip);
+    return;
+  }
   // Lay the payload where the segment's data goes, so WriteTcpSegment checksums it in place.
   if (!a.empty()) std::memcpy(out.data() + header, a.data(), a.size());
   if (!b.empty()) std::memcpy(out.data() + header + a.size(), b.data(), b.size());

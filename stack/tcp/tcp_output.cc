@@ -31,6 +31,15 @@ uint16_t Connection::WindowToAdvertise() {
   return static_cast<uint16_t>(wnd >> neg_.rcv_wscale);
 }
 
+// Data per segment now (Linux tcp_current_mss): the negotiated MSS less the room the SACK
+// blocks we are about to carry take (2 NOPs, kind, length and 8 bytes a block), so a full segment
+// with its options still fits the MTU.
+uint32_t Connection::CurrentMss() const {
+  if (!neg_.sack) return mss_;
+  const size_t n = std::min<size_t>(rcv_buf_.sack_blocks().size(), neg_.timestamps ? 3 : 4);
+  return n == 0 ? mss_ : mss_ - static_cast<uint32_t>(4 + 8 * n);
+}
+
 void Connection::SendSegment(Seq seq, uint8_t flags, uint64_t data_offset, size_t len,
                              bool syn_options) {
   const Sysctl& sc = layer_.ctx().sysctl;
@@ -73,10 +82,11 @@ void Connection::SendSegment(Seq seq, uint8_t flags, uint64_t data_offset, size_
     // RFC 2018 §3: up to 3 blocks beside timestamps (4 without), most recent first.
     std::array<SackRange, 4> blocks;
     const size_t n = rcv_buf_.SackBlocks(blocks, neg_.timestamps ? 3 : 4);
-    const Seq base = irs_ + 1;
+    // Offsets back to sequence numbers, relative to RCV.NXT (mod 2^32).
+    const uint64_t nxt = rcv_buf_.next_expected();
     for (size_t i = 0; i < n; ++i) {
-      o.sack[i] = {(base + static_cast<uint32_t>(blocks[i].start)).value(),
-                   (base + static_cast<uint32_t>(blocks[i].end)).value()};
+      o.sack[i] = {(rcv_nxt_ + static_cast<uint32_t>(blocks[i].start - nxt)).value(),
+                   (rcv_nxt_ + static_cast<uint32_t>(blocks[i].end - nxt)).value()};
     }
     o.sack_count = static_cast<uint8_t>(n);
   }
@@ -134,16 +144,16 @@ void Connection::ScheduleAck(bool quick) {
 void Connection::Output() {
   if (state_ == State::kEstablished || state_ == State::kCloseWait ||
       state_ == State::kFinWait1 || state_ == State::kClosing || state_ == State::kLastAck) {
-    const Seq data_start = iss_ + 1;
+    const uint32_t mss = CurrentMss();
     for (;;) {
-      const uint64_t next = static_cast<uint32_t>(snd_nxt_ - data_start);
+      const uint64_t next = SndOffset(snd_nxt_);
       if (fin_sent_ && snd_nxt_ == snd_max_) break;
       const uint64_t unsent = snd_buf_.end_offset() > next ? snd_buf_.end_offset() - next : 0;
       const uint32_t in_flight = static_cast<uint32_t>(snd_nxt_ - snd_una_);
       const uint64_t cwnd_bytes = uint64_t{cc_state_.cwnd} * mss_;
       const uint64_t window = std::min<uint64_t>(snd_wnd_, cwnd_bytes);
       const uint64_t allowed = window > in_flight ? window - in_flight : 0;
-      size_t len = static_cast<size_t>(std::min<uint64_t>({unsent, mss_, allowed}));
+      size_t len = static_cast<size_t>(std::min<uint64_t>({unsent, mss, allowed}));
       if (len == 0) {
         // A FIN needs no window (it is sent even when the peer's window is closed, as Linux
         // does when it appends the FIN to the queue's tail).
@@ -157,13 +167,13 @@ void Connection::Output() {
       }
       // Sender silly-window avoidance and Nagle (RFC 9293 §3.7.4, RFC 896): a short segment
       // goes only if it is all we have and nothing is in flight (or TCP_NODELAY).
-      if (len < mss_ && len < unsent) break;
-      if (len < mss_ && in_flight > 0 && !opts_.nodelay && !fin_queued_) break;
+      if (len < mss && len < unsent) break;
+      if (len < mss && in_flight > 0 && !opts_.nodelay && !fin_queued_) break;
       const bool last = len == unsent;
       const bool with_fin = last && fin_queued_ && !fin_sent_;
       uint8_t flags = wire::kAck | (last ? wire::kPsh : 0);
       if (with_fin) flags |= wire::kFin;
-      if (!rtt_probe_ && snd_nxt_ >= snd_max_ && !neg_.timestamps) {
+      if (!rtt_probe_ && snd_nxt_ >= snd_max_) {
         rtt_probe_ = std::make_pair(snd_nxt_ + static_cast<uint32_t>(len), now());
       }
       SendSegment(snd_nxt_, flags, next, len, false);
@@ -174,6 +184,13 @@ void Connection::Output() {
       }
     }
     if (snd_nxt_ != snd_una_ && !rtx_timer_.armed()) ArmRetransmitTimer();
+    // Data waits but nothing is in flight: the peer's window (or SWS avoidance) holds us back.
+    // Without a timer a lost window update would deadlock both sides, so probe (RFC 9293
+    // §3.8.6.1; Linux tcp_check_probe_timer arms ICSK_TIME_PROBE0).
+    const uint64_t next = SndOffset(snd_nxt_);
+    if (snd_nxt_ == snd_una_ && snd_buf_.end_offset() > next && !rtx_timer_.armed()) {
+      ArmRetransmitTimer();
+    }
   }
   if (ack_now_ && state_ != State::kClosed && state_ != State::kSynSent) SendAck();
 }

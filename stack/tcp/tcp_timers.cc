@@ -65,7 +65,27 @@ void Connection::OnRetransmitTimer() {
     ArmRetransmitTimer();
     return;
   }
-  if (snd_una_ == snd_max_) return;  // everything acknowledged meanwhile
+  const uint64_t unsent_from = SndOffset(snd_nxt_);
+  const bool probing = snd_nxt_ == snd_una_ && snd_buf_.end_offset() > unsent_from;
+  if (snd_una_ == snd_max_ && !probing) return;  // everything acknowledged meanwhile
+  if (probing) {
+    // Zero-window probe (tcp_probe_timer / tcp_send_probe0 / tcp_xmit_probe_skb): an ACK one byte
+    // left of the window makes the peer answer with its current window, and any answer resets the
+    // count, so a live peer may keep its window closed forever; unanswered, the connection ends
+    // after tcp_retries2 probes (an orphan's after tcp_orphan_retries, 8 for 0).
+    const int max_probes =
+        orphan_ ? (sc.tcp_orphan_retries > 0 ? sc.tcp_orphan_retries : 8) : sc.tcp_retries2;
+    if (probes_out_ >= max_probes) {
+      ctx.mib.Inc(Counter::kTcpExtTCPAbortOnTimeout);
+      Done(ETIMEDOUT);
+      return;
+    }
+    ++probes_out_;
+    SendSegment(snd_una_ - 1, wire::kAck, 0, 0, false);
+    rto_.Backoff();
+    ArmRetransmitTimer();
+    return;
+  }
   // Orphans give up after tcp_orphan_retries (0 means 8 here, tcp_orphan_retries()), live sockets
   // after tcp_retries2; both by elapsed time since the first retransmission.
   int boundary = sc.tcp_retries2;
@@ -80,14 +100,6 @@ void Connection::OnRetransmitTimer() {
   ctx.mib.Inc(Counter::kTcpExtTCPTimeouts);
   if (retransmits_ == 0) retrans_stamp_ = now();
   ++retransmits_;
-  if (snd_wnd_ == 0 && snd_nxt_ == snd_una_) {
-    // Zero-window probe (tcp_send_probe0 / tcp_xmit_probe_skb): an ACK one byte left of the window
-    // makes the peer answer with its current window.
-    SendSegment(snd_una_ - 1, wire::kAck, 0, 0, false);
-    rto_.Backoff();
-    ArmRetransmitTimer();
-    return;
-  }
   // RTO (RFC 6298 §5.4-5.6; Linux tcp_enter_loss): slow start from one segment, resend from the
   // oldest unacknowledged byte.
   cc_state_.packets_in_flight = static_cast<uint32_t>(snd_nxt_ - snd_una_) / std::max(mss_, 1u);
