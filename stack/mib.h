@@ -60,6 +60,7 @@ namespace taptcp {
   X(TcpExt, ListenOverflows)                                                            \
   X(TcpExt, ListenDrops)                                                                \
   X(TcpExt, TCPTimeouts)                                                                \
+  X(TcpExt, TCPKeepAlive)                                                               \
   X(TcpExt, TCPAbortOnData)                                                             \
   X(TcpExt, TCPAbortOnClose)                                                            \
   X(TcpExt, TCPAbortOnMemory)                                                           \

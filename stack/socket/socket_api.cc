@@ -63,6 +63,7 @@ int SocketApi::Listen(int fd, int backlog) {
   s->listener = tcp_.Listen(s->bound.port, backlog, s->reuseaddr, &err);
   if (s->listener == nullptr) return -err;
   s->listener->set_observer(s);
+  s->listener->set_child_options(s->opts);
   return 0;
 }
 
@@ -158,7 +159,11 @@ int SocketApi::SetSockOpt(int fd, int level, int name, int value) {
         s->reuseaddr = value != 0;
         return 0;
       case kSoKeepAlive:
-        o.keepalive = value != 0;
+        if (s->conn != nullptr) {
+          s->conn->SetKeepalive(value != 0);
+        } else {
+          o.keepalive = value != 0;
+        }
         return 0;
       case kSoSndBuf:
       case kSoRcvBuf:

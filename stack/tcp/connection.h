@@ -133,6 +133,8 @@ class Connection final : private timers::TimerHandler {
   std::optional<TimerInfo> ActiveTimer() const;
 
   void set_observer(ConnectionObserver* o) { observer_ = o; }
+  // SO_KEEPALIVE on or off; (re)arms the keepalive timer when the connection is up.
+  void SetKeepalive(bool on);
   ConnectionOptions& options() { return opts_; }
 
  private:
@@ -174,6 +176,7 @@ class Connection final : private timers::TimerHandler {
   void OnTimeWaitTimer();
   void OnKeepaliveTimer();
   void ArmRetransmitTimer();
+  void ArmKeepalive(Duration after);
   void EnterTimeWait();
   // connection.cc
   void SetState(State s);

@@ -121,8 +121,7 @@ void Listener::OnRequestSegment(RequestSock& req, const Segment& seg) {
     ctx.mib.Inc(Counter::kTcpExtListenDrops);
     return;
   }
-  ConnectionOptions opts;
-  auto child = std::make_unique<Connection>(layer_, req.tuple, opts);
+  auto child = std::make_unique<Connection>(layer_, req.tuple, child_options_);
   Connection* c = layer_.Adopt(std::move(child));
   c->StartFromRequest(req.iss, req.irs, req.neg, seg.window, req.ts_recent, req.ts_offset,
                       req.synack_window);

@@ -59,6 +59,8 @@ class Listener {
   size_t accept_queue_size() const { return accept_queue_.size(); }
   size_t request_count() const { return requests_.size(); }
   void set_observer(ConnectionObserver* o) { observer_ = o; }
+  // Options accepted connections inherit from the listening socket (SO_KEEPALIVE, TCP_NODELAY...).
+  void set_child_options(const ConnectionOptions& o) { child_options_ = o; }
 
  private:
   friend struct RequestSock;
@@ -77,6 +79,7 @@ class Listener {
   absl::flat_hash_map<FourTuple, std::unique_ptr<RequestSock>> requests_;
   std::deque<Connection*> accept_queue_;
   ConnectionObserver* observer_ = nullptr;
+  ConnectionOptions child_options_;
 };
 
 }  // namespace taptcp::tcp

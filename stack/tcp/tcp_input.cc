@@ -419,6 +419,7 @@ void Connection::CcOnAck(uint32_t acked_segments, std::optional<Duration> rtt) {
 
 void Connection::EnterEstablished() {
   SetState(State::kEstablished);
+  if (opts_.keepalive) SetKeepalive(true);
   // Room to grow the congestion window comes from the first cwnd of data.
   if (opts_.sndbuf == 0) {
     snd_buf_.set_capacity(std::max<size_t>(snd_buf_.capacity(), 2ull * cc_state_.cwnd * mss_));

@@ -127,8 +127,53 @@ void Connection::OnTimeWaitTimer() {
   }
 }
 
+void Connection::ArmKeepalive(Duration after) {
+  layer_.ctx().wheel.ArmAfter(keepalive_timer_, after);
+}
+
+void Connection::SetKeepalive(bool on) {
+  opts_.keepalive = on;
+  if (!on) {
+    layer_.ctx().wheel.Cancel(keepalive_timer_);
+  } else if (state_ != State::kClosed && state_ != State::kSynSent) {
+    const Sysctl& sc = layer_.ctx().sysctl;
+    ArmKeepalive(seconds(opts_.keepidle_s > 0 ? opts_.keepidle_s : sc.tcp_keepalive_time));
+  }
+}
+
+// tcp_keepalive_timer: after keepidle of silence from the peer, probe every keepintvl with an ACK
+// one byte left of the window (which any live peer answers); after keepcnt unanswered probes,
+// reset the connection and report ETIMEDOUT. Probes wait while data is in flight or queued, since
+// the retransmission timer already watches the peer then.
 void Connection::OnKeepaliveTimer() {
-  // Keepalive probes (tcp_keepalive_timer) arrive with the rest of issue 3's liveness work.
+  net::NetContext& ctx = layer_.ctx();
+  const Sysctl& sc = ctx.sysctl;
+  if (!opts_.keepalive || state_ == State::kClosed || state_ == State::kSynSent ||
+      state_ == State::kTimeWait) {
+    return;
+  }
+  const Duration idle = seconds(opts_.keepidle_s > 0 ? opts_.keepidle_s : sc.tcp_keepalive_time);
+  const Duration intvl =
+      seconds(opts_.keepintvl_s > 0 ? opts_.keepintvl_s : sc.tcp_keepalive_intvl);
+  const int count = opts_.keepcnt > 0 ? opts_.keepcnt : sc.tcp_keepalive_probes;
+  if (snd_max_ != snd_una_ || snd_buf_.size() > 0) {
+    ArmKeepalive(idle);
+    return;
+  }
+  const Duration elapsed = now() - last_recv_;
+  if (elapsed < idle) {
+    ArmKeepalive(idle - elapsed);
+    return;
+  }
+  if (probes_out_ >= count) {
+    SendRst(snd_nxt_);
+    Done(ETIMEDOUT);
+    return;
+  }
+  ++probes_out_;
+  ctx.mib.Inc(Counter::kTcpExtTCPKeepAlive);
+  SendSegment(snd_una_ - 1, wire::kAck, 0, 0, false);
+  ArmKeepalive(intvl);
 }
 
 // TIME_WAIT lasts 2 x MSL = 60 s on Linux whatever tcp_fin_timeout says (TCP_TIMEWAIT_LEN).

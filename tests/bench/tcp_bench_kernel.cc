@@ -100,7 +100,8 @@ bool WriteAll(int fd, const uint8_t* p, size_t n) {
 
 bool SkipWithoutKernel(benchmark::State& state) {
   if (g_net != nullptr && g_net->ok) return false;
-  state.SkipWithError(("kernel baseline skipped: " + (g_net ? g_net->why : std::string("not set up"))).c_str());
+  state.SkipWithError(
+      ("kernel baseline skipped: " + (g_net ? g_net->why : std::string("not set up"))).c_str());
   return true;
 }
 
@@ -116,15 +117,25 @@ void BM_LifecycleKernel(benchmark::State& state) {
   int64_t done = 0;
   const Stopwatch clock;
   for (auto _ : state) {
+    const char* failed = nullptr;
+    int s = -1;
     const int c = KernelConnect(kPort);
-    // accept() cannot block: the handshake finished inside connect().
-    const int s = c >= 0 && WriteAll(c, buf, 64) ? accept4(l, nullptr, nullptr, SOCK_CLOEXEC) : -1;
-    bool ok = s >= 0 && ReadExact(s, buf, 64) && WriteAll(s, buf, 64) && ReadExact(c, buf, 64);
+    if (c < 0) {
+      failed = "connect";
+    } else if (!WriteAll(c, buf, 64)) {
+      failed = "client write";
+    } else if (s = accept4(l, nullptr, nullptr, SOCK_CLOEXEC); s < 0) {
+      failed = "accept";  // never blocks: the handshake finished inside connect()
+    } else if (!ReadExact(s, buf, 64) || !WriteAll(s, buf, 64)) {
+      failed = "server read or write";
+    } else if (!ReadExact(c, buf, 64)) {
+      failed = "client read";
+    }
+    if (failed != nullptr) error = Errno(failed);
     if (c >= 0) close(c);  // the client closes first and keeps the TIME_WAIT, as in taptcp's run
-    ok = ok && read(s, buf, 64) == 0;
-    if (!ok) error = Errno("connection");
+    if (failed == nullptr && read(s, buf, 64) != 0) error = Errno(failed = "server read EOF");
     if (s >= 0) close(s);
-    if (!ok) break;
+    if (failed != nullptr) break;
     ++done;
   }
   close(l);
@@ -161,7 +172,7 @@ void BM_LifecycleKernel2Threads(benchmark::State& state) {
   for (auto _ : state) {
     const int c = KernelConnect(kPort + 1);
     const bool ok = c >= 0 && WriteAll(c, buf, 64) && ReadExact(c, buf, 64);
-    if (!ok) error = Errno("client");
+    if (!ok) error = Errno(c < 0 ? "connect" : "client write or read");
     if (c >= 0) close(c);
     if (!ok) break;
     ++done;
@@ -183,9 +194,9 @@ double LoTxPackets() {
   std::ifstream in("/proc/self/net/dev");
   for (std::string line; std::getline(in, line);) {
     const size_t colon = line.find(':');
-    if (colon == std::string::npos || line.substr(0, colon).find("lo") == std::string::npos) {
-      continue;
-    }
+    std::istringstream name(line.substr(0, colon == std::string::npos ? 0 : colon));
+    std::string ifname;
+    if (!(name >> ifname) || ifname != "lo") continue;
     std::istringstream fields(line.substr(colon + 1));
     double v = 0;
     for (int i = 0; i < 10 && (fields >> v); ++i) {
@@ -274,15 +285,15 @@ void BM_BulkKernel(benchmark::State& state, bool tso) {
   if (!error.empty()) state.SkipWithError(error.c_str());
 }
 
-
 }  // namespace
 
 KernelNet EnterPrivateNetns() {
   KernelNet k;
   const ino_t before = NetnsInode();
   if (unshare(CLONE_NEWNET) != 0) {
+    const bool eperm = errno == EPERM;
     k.why = Errno("unshare(CLONE_NEWNET)") +
-            (errno == EPERM ? " (needs CAP_SYS_ADMIN: run as root, or under `unshare -rn`)" : "");
+            (eperm ? " (needs CAP_SYS_ADMIN: run as root, or under `unshare -rn`)" : "");
     return k;
   }
   if (before == 0 || NetnsInode() == before) {

@@ -470,6 +470,51 @@ TEST(TcpScenario, SynInEstablishedDrawsAChallengeAck) {
   EXPECT_EQ(p.server->mib().Get(Counter::kTcpExtTCPChallengeACK), 1u);
 }
 
+void SetKeepalive(socket::SocketApi& api, int fd) {
+  ASSERT_EQ(api.SetSockOpt(fd, socket::kIpProtoTcp, socket::kTcpKeepIdle, 10), 0);
+  ASSERT_EQ(api.SetSockOpt(fd, socket::kIpProtoTcp, socket::kTcpKeepIntvl, 5), 0);
+  ASSERT_EQ(api.SetSockOpt(fd, socket::kIpProtoTcp, socket::kTcpKeepCnt, 3), 0);
+  ASSERT_EQ(api.SetSockOpt(fd, socket::kSolSocket, socket::kSoKeepAlive, 1), 0);
+}
+
+TEST(TcpScenario, KeepaliveProbesAnIdlePeerThatAnswers) {
+  TcpPair p;
+  const int l = p.Listen(80);
+  auto [c, s] = p.Establish(l, 80);
+  SetKeepalive(p.client->sockets(), c);
+  const size_t before = p.wire.frames.size();
+  p.net.RunFor(seconds(100));
+  // Every 10 s of silence one probe <SEQ=SND.UNA-1>, answered by an ACK: about 10 in 100 s.
+  const auto frames = TcpFrames(std::vector(p.wire.frames.begin() + before, p.wire.frames.end()));
+  int probes = 0;
+  for (const auto& f : frames) probes += f.src == p.client->config().addr && f.flags == wire::kAck;
+  EXPECT_GE(probes, 8);
+  EXPECT_LE(probes, 10);
+  EXPECT_EQ(p.client->mib().Get(Counter::kTcpExtTCPKeepAlive), static_cast<uint64_t>(probes));
+  EXPECT_EQ(FindConn(*p.server, 80)->state(), State::kEstablished);
+  EXPECT_EQ(p.client->sockets().Poll(c) & socket::kErr, 0u);
+}
+
+TEST(TcpScenario, KeepaliveGivesUpOnASilentPeerWithRstAndEtimedout) {
+  TcpPair p;
+  const int l = p.Listen(80);
+  auto [c, s] = p.Establish(l, 80);
+  SetKeepalive(p.client->sockets(), c);
+  const Instant quiet = p.net.now();
+  p.link->impairments(1).loss = 1.0;  // the server's answers no longer arrive
+  ASSERT_TRUE(p.RunUntil([&] { return p.client->sockets().Poll(c) & socket::kErr; },
+                         seconds(60)));
+  // keepidle 10 s, then 3 probes 5 s apart, then give up: 10 + 3 x 5 = 25 s.
+  const double took = ToSeconds(p.net.now() - quiet);
+  EXPECT_GE(took, 25.0);
+  EXPECT_LE(took, 25.0 * 1.125);
+  int err = 0;
+  p.client->sockets().GetSockOpt(c, socket::kSolSocket, socket::kSoError, &err);
+  EXPECT_EQ(err, ETIMEDOUT);
+  EXPECT_EQ(p.client->mib().Get(Counter::kTcpExtTCPKeepAlive), 3u);
+  EXPECT_EQ(p.client->mib().Get(Counter::kTcpOutRsts), 1u);
+}
+
 TEST(TcpScenario, CloseWithUnreadDataSendsRst) {
   TcpPair p;
   const int l = p.Listen(80);
