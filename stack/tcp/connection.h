@@ -15,6 +15,7 @@
 
 #include "stack/tcp/congestion.h"
 #include "stack/tcp/reassembly.h"
+#include "stack/tcp/sack_scoreboard.h"
 #include "stack/tcp/rto.h"
 #include "stack/tcp/send_buffer.h"
 #include "stack/tcp/seq.h"
@@ -150,6 +151,8 @@ class Connection final : private timers::TimerHandler {
   void UpdateWindow(const Segment& seg);
   void OnNewAck(uint32_t acked_bytes, bool fin_acked, const Segment& seg);
   void CcOnAck(uint32_t acked_segments, std::optional<Duration> rtt);
+  void EnterRecovery();
+  void SackRecoverySend();
   void EnterEstablished();
   // tcp_output.cc
   void Output();                                    // send what the windows allow
@@ -217,10 +220,14 @@ class Connection final : private timers::TimerHandler {
   RtoEstimator rto_;
   std::unique_ptr<CongestionControl> cc_;
   CcState cc_state_;
-  // Loss recovery (RFC 5681 §3.2 fast retransmit, RFC 6582 NewReno).
+  // Loss recovery: with SACK, RFC 6675's scoreboard and pipe; without, RFC 5681 §3.2 fast
+  // retransmit and RFC 6582 NewReno.
   int dupacks_ = 0;
   bool in_recovery_ = false;
   Seq recover_;
+  SackScoreboard sacks_;
+  uint64_t high_rxt_ = 0;                // RFC 6675 HighRxt + 1, as a stream offset
+  std::optional<uint64_t> rescue_rxt_;   // RFC 6675 RescueRxt + 1
   // RTT sample without timestamps (Karn: only for segments never retransmitted).
   std::optional<std::pair<Seq, Instant>> rtt_probe_;
   Instant retrans_stamp_{};  // first retransmission of the current loss episode

@@ -209,9 +209,30 @@ bool Connection::HandleAck(const Segment& seg) {
   const uint32_t prior_wnd = snd_wnd_;
   UpdateWindow(seg);
   max_snd_wnd_ = std::max(max_snd_wnd_, snd_wnd_);
+  // The peer's SACK blocks, into the scoreboard in stream offsets (before the buffer moves).
+  uint64_t newly_sacked = 0;
+  if (neg_.sack && seg.options != nullptr && seg.options->sack_count > 0) {
+    std::array<SackRange, 4> blocks;
+    const size_t n = std::min<size_t>(seg.options->sack_count, blocks.size());
+    for (size_t i = 0; i < n; ++i) {
+      blocks[i] = {SndOffset(Seq(seg.options->sack[i].left)),
+                   SndOffset(Seq(seg.options->sack[i].right))};
+    }
+    newly_sacked = sacks_.Update(SndOffset(seg.ack), SndOffset(prior_una), SndOffset(snd_max_),
+                                 std::span(blocks).first(n))
+                       .newly_sacked;
+  }
   if (seg.ack > prior_una) {
     const bool fin_acked = fin_sent_ && seg.ack == snd_max_;
     OnNewAck(static_cast<uint32_t>(seg.ack - prior_una), fin_acked, seg);
+  } else if (neg_.sack) {
+    // RFC 6675 §2: with SACK, a duplicate ACK is one that SACKs new data. Recovery starts at
+    // DupThresh of them, or as soon as the scoreboard deems SND.UNA lost (§5).
+    if (seg.ack == prior_una && newly_sacked > 0) ++dupacks_;
+    if (!in_recovery_ && snd_nxt_ != snd_una_ &&
+        (dupacks_ >= 3 || sacks_.IsLost(SndOffset(snd_una_), mss_))) {
+      EnterRecovery();
+    }
   } else if (seg.ack == prior_una && seg.payload.empty() && !seg.fin() &&
              snd_wnd_ == prior_wnd && snd_nxt_ != snd_una_) {
     // A duplicate ACK (RFC 5681 §2). The third starts fast retransmit (RFC 5681 §3.2) with
@@ -295,10 +316,12 @@ void Connection::OnNewAck(uint32_t acked, bool fin_acked, const Segment& seg) {
   const uint32_t acked_segs = std::max<uint32_t>(1, acked / std::max<uint32_t>(mss_, 1));
   if (in_recovery_) {
     if (seg.ack >= recover_) {
-      // Full ACK: leave recovery with cwnd = ssthresh (RFC 6582 §3.2 step 3).
+      // Full ACK: leave recovery with cwnd = ssthresh (RFC 6582 §3.2 step 3, RFC 6675 §5).
       in_recovery_ = false;
       cc_state_.cwnd = std::max<uint32_t>(cc_state_.ssthresh, 2);
       cc_->SetState(cc_state_, CaState::kOpen, now());
+    } else if (neg_.sack) {
+      // Partial ACK under SACK: the scoreboard picks what to send next (SackRecoverySend).
     } else {
       // Partial ACK: retransmit the next hole at once, deflate by what was acked.
       const uint64_t off = SndOffset(snd_una_);
@@ -403,6 +426,55 @@ void Connection::HandleFin(const Segment& seg) {
       break;
   }
   Notify();
+}
+
+// RFC 6675 §5 step (4): remember the recovery point, reduce ssthresh and set cwnd to it, and start
+// sending by the scoreboard. (Linux reduces gradually with PRR, RFC 6937; see the issue note.)
+void Connection::EnterRecovery() {
+  in_recovery_ = true;
+  recover_ = snd_max_;
+  cc_state_.packets_in_flight = static_cast<uint32_t>(snd_max_ - snd_una_) / std::max(mss_, 1u);
+  cc_state_.ssthresh = cc_->SsThresh(cc_state_);
+  cc_state_.cwnd = std::max<uint32_t>(cc_state_.ssthresh, 2);
+  cc_->SetState(cc_state_, CaState::kRecovery, now());
+  high_rxt_ = SndOffset(snd_una_);
+  rescue_rxt_.reset();
+  rtt_probe_.reset();
+  snd_nxt_ = snd_max_;
+}
+
+// RFC 6675 §5 step (C): while the window holds another segment above what the network holds
+// (pipe), send the one NextSeg() picks: a lost segment, new data, an unSACKed one, or the rescue.
+void Connection::SackRecoverySend() {
+  const uint32_t mss = CurrentMss();
+  for (int guard = 0; guard < 1024; ++guard) {
+    const uint64_t una = SndOffset(snd_una_);
+    const uint64_t high = SndOffset(snd_max_);
+    const uint64_t pipe = sacks_.Pipe(una, high, high_rxt_, mss);
+    if (pipe + mss > uint64_t{cc_state_.cwnd} * mss) break;
+    SackScoreboard::NextSegInput in;
+    in.snd_una = una;
+    in.snd_nxt = high;
+    in.high_rxt = high_rxt_;
+    in.send_end = snd_buf_.end_offset();
+    in.window_end = una + snd_wnd_;
+    in.smss = mss;
+    in.rescue_rxt = rescue_rxt_;
+    const std::optional<SackScoreboard::NextSegment> next = sacks_.NextSeg(in);
+    if (!next) break;
+    const uint64_t start = next->range.start;
+    const size_t len = static_cast<size_t>(std::min<uint64_t>(next->range.size(), mss));
+    if (len == 0) break;
+    const Seq seq = snd_una_ + static_cast<uint32_t>(start - una);
+    SendSegment(seq, wire::kAck, start, len, false);
+    if (next->rule == SackScoreboard::Rule::kNewData) {
+      snd_nxt_ = snd_max_;
+    } else {
+      high_rxt_ = std::max(high_rxt_, start + len);
+      if (next->rule == SackScoreboard::Rule::kRescue) rescue_rxt_ = start + len;
+    }
+  }
+  if (!rtx_timer_.armed()) ArmRetransmitTimer();
 }
 
 // Linux tcp_cong_control for Reno and CUBIC: the RTT sample first (pkts_acked), then window

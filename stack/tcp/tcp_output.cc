@@ -142,8 +142,12 @@ void Connection::ScheduleAck(bool quick) {
 // Sends whatever the send window, the congestion window, Nagle and the state allow (Linux
 // tcp_write_xmit), then a bare ACK if one is owed and nothing carried it.
 void Connection::Output() {
-  if (state_ == State::kEstablished || state_ == State::kCloseWait ||
-      state_ == State::kFinWait1 || state_ == State::kClosing || state_ == State::kLastAck) {
+  const bool sending_state = state_ == State::kEstablished || state_ == State::kCloseWait ||
+                             state_ == State::kFinWait1 || state_ == State::kClosing ||
+                             state_ == State::kLastAck;
+  if (sending_state && in_recovery_ && neg_.sack) {
+    SackRecoverySend();
+  } else if (sending_state) {
     const uint32_t mss = CurrentMss();
     for (;;) {
       const uint64_t next = SndOffset(snd_nxt_);

@@ -110,6 +110,9 @@ void Connection::OnRetransmitTimer() {
   in_recovery_ = false;
   dupacks_ = 0;
   rtt_probe_.reset();
+  // Everything outstanding is presumed lost; resend from SND.UNA (the RFC 2018 §8 choice of
+  // forgetting SACK state; Linux keeps it in tcp_timeout_mark_lost and skips SACKed data).
+  sacks_.Reset();
   snd_nxt_ = snd_una_;
   if (fin_sent_ && snd_una_ != snd_max_) fin_sent_ = false;
   rto_.Backoff();

@@ -68,13 +68,19 @@
 namespace {
 
 std::atomic<bool> g_counting{false};
+// Live (allocated minus freed) bytes and blocks, scalar and array apart; and every allocation.
 std::atomic<int64_t> g_scalar_bytes{0}, g_scalar_allocs{0}, g_array_bytes{0}, g_array_allocs{0};
+std::atomic<int64_t> g_new_calls{0}, g_new_bytes{0};
 constexpr size_t kHeader = 16;
 
 void Count(size_t n, bool array, int sign) {
   if (!g_counting.load(std::memory_order_relaxed)) return;
   (array ? g_array_bytes : g_scalar_bytes).fetch_add(sign * static_cast<int64_t>(n));
   (array ? g_array_allocs : g_scalar_allocs).fetch_add(sign);
+  if (sign > 0) {
+    g_new_calls.fetch_add(1);
+    g_new_bytes.fetch_add(static_cast<int64_t>(n));
+  }
 }
 
 void* Allocate(size_t n, bool array, bool nothrow) {
@@ -155,17 +161,18 @@ using testing::HostConfig;
 
 struct Allocs {
   int64_t scalar_bytes = 0, scalar_allocs = 0, array_bytes = 0, array_allocs = 0;
+  int64_t new_calls = 0, new_bytes = 0;
 };
 
 void StartCounting() {
-  g_scalar_bytes = g_scalar_allocs = g_array_bytes = g_array_allocs = 0;
+  g_scalar_bytes = g_scalar_allocs = g_array_bytes = g_array_allocs = g_new_calls = g_new_bytes = 0;
   g_counting = true;
 }
 
 Allocs StopCounting() {
   g_counting = false;
   return {g_scalar_bytes.load(), g_scalar_allocs.load(), g_array_bytes.load(),
-          g_array_allocs.load()};
+          g_array_allocs.load(), g_new_calls.load(),     g_new_bytes.load()};
 }
 
 // --- Two taptcp stacks, two ways ---
@@ -295,25 +302,29 @@ void BM_LifecycleTaptcp(benchmark::State& state) {
   const socket::SockAddr to = Addr(rig.server(), kPort);
   std::array<uint8_t, 64> msg{}, buf{};
   const char* failed = l < 0 ? "listen" : nullptr;
-  int64_t done = 0;
-  const Stopwatch clock;
-  for (auto _ : state) {
-    if (failed != nullptr) break;
+  // One connection's life; returns the step that failed, or nullptr.
+  auto life = [&]() -> const char* {
     const int c = ca.Socket();
-    if (ca.Connect(c, to) != -EINPROGRESS) failed = "connect";
+    if (ca.Connect(c, to) != -EINPROGRESS) return "connect";
     rig.Pump();
     const int s = sa.Accept(l);
-    if (s < 0 || ca.Send(c, msg) != 64) failed = "accept or request";
+    if (s < 0 || ca.Send(c, msg) != 64) return "accept or request";
     rig.Pump();
-    if (sa.Recv(s, buf) != 64 || sa.Send(s, msg) != 64) failed = "server recv or response";
+    if (sa.Recv(s, buf) != 64 || sa.Send(s, msg) != 64) return "server recv or response";
     rig.Pump();
-    if (ca.Recv(c, buf) != 64 || ca.Close(c) != 0) failed = "client recv or close";
+    if (ca.Recv(c, buf) != 64 || ca.Close(c) != 0) return "client recv or close";
     rig.Pump();
-    if (sa.Recv(s, buf) != 0 || sa.Close(s) != 0) failed = "server EOF or close";
+    if (sa.Recv(s, buf) != 0 || sa.Close(s) != 0) return "server EOF or close";
     rig.Pump();
     // Readiness hints pile up in SocketApi until taken; an event loop takes them every turn.
     ca.TakeChanged();
     sa.TakeChanged();
+    return nullptr;
+  };
+  int64_t done = 0;
+  const Stopwatch clock;
+  for (auto _ : state) {
+    if (failed != nullptr || (failed = life()) != nullptr) break;
     if (++done % kTimeWaitBatch == 0) rig.Advance(seconds(61));
   }
   if (failed != nullptr) {
@@ -323,6 +334,15 @@ void BM_LifecycleTaptcp(benchmark::State& state) {
   clock.Report(state, "conns", static_cast<double>(done));
   state.counters["client_tcbs_at_end"] = static_cast<double>(rig.client().tcp().connection_count());
   state.counters["server_tcbs_at_end"] = static_cast<double>(rig.server().tcp().connection_count());
+  // Heap allocations per connection, both stacks and the rig together, counted after the timed
+  // loop (counting costs atomics) over one batch that ends with its TIME_WAITs expiring.
+  rig.Advance(seconds(61));
+  StartCounting();
+  for (int i = 0; i < kTimeWaitBatch && failed == nullptr; ++i) failed = life();
+  rig.Advance(seconds(61));
+  const Allocs allocs = StopCounting();
+  state.counters["allocs_per_conn"] = static_cast<double>(allocs.new_calls) / kTimeWaitBatch;
+  state.counters["alloc_bytes_per_conn"] = static_cast<double>(allocs.new_bytes) / kTimeWaitBatch;
 }
 
 template <class Rig>
