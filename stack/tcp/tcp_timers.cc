@@ -98,7 +98,9 @@ void Connection::OnRetransmitTimer() {
     return;
   }
   ctx.mib.Inc(Counter::kTcpExtTCPTimeouts);
-  if (retransmits_ == 0) retrans_stamp_ = now();
+  // Linux measures from the original transmission of the segment now retransmitted (retrans_stamp
+  // takes the head skb's send time): one RTO before this first expiry.
+  if (retransmits_ == 0) retrans_stamp_ = now() - rto_.Rto();
   ++retransmits_;
   // RTO (RFC 6298 §5.4-5.6; Linux tcp_enter_loss): slow start from one segment, resend from the
   // oldest unacknowledged byte.

@@ -578,21 +578,23 @@ class RatioReporter : public benchmark::ConsoleReporter {
   }
 
   void PrintSummary() const {
-    std::printf("\nRatios (same run, same machine; medians when repeated):\n");
+    std::printf(
+        "\nRatios (same run, same machine; medians when repeated). The first figure divides\n"
+        "wall-clock rates; \"cpu\" divides rates per second of process CPU time, which a busy\n"
+        "machine disturbs less:\n");
     if (!net_.ok) std::printf("kernel baseline skipped: %s\n", net_.why.c_str());
-    Ratio("lifecycle", "taptcp", "BM_Lifecycle/taptcp", "BM_Lifecycle/kernel", "conns_per_s",
-          "conns/s, wall clock, one thread each; target >= 10x");
+    Ratio("lifecycle", "taptcp", "BM_Lifecycle/taptcp", "BM_Lifecycle/kernel", "conns",
+          "one thread each; target >= 10x");
     Ratio("lifecycle direct", "taptcp_direct", "BM_Lifecycle/taptcp_direct", "BM_Lifecycle/kernel",
-          "conns_per_s", "conns/s, stacks back to back without the simulator");
-    Ratio("lifecycle per CPU-second", "taptcp", "BM_Lifecycle/taptcp",
-          "BM_Lifecycle/kernel_2threads", "conns_per_cpu_s",
-          "conns per process CPU second, kernel client and server on two threads");
-    Ratio("bulk", "taptcp", "BM_Bulk/taptcp", "BM_Bulk/kernel", "bytes_per_s",
-          "bytes/s, wall clock, one thread each, lo with TSO/GSO; target >= 1x");
-    Ratio("bulk direct", "taptcp_direct", "BM_Bulk/taptcp_direct", "BM_Bulk/kernel", "bytes_per_s",
-          "bytes/s, stacks back to back, lo with TSO/GSO");
-    Ratio("bulk vs no TSO/GSO", "taptcp", "BM_Bulk/taptcp", "BM_Bulk/kernel_no_tso", "bytes_per_s",
-          "bytes/s, lo with TSO and GSO off");
+          "conns", "stacks back to back, without the simulator");
+    Ratio("lifecycle vs 2 threads", "taptcp", "BM_Lifecycle/taptcp", "BM_Lifecycle/kernel_2threads",
+          "conns", "kernel client and server on two threads: compare cpu");
+    Ratio("bulk", "taptcp", "BM_Bulk/taptcp", "BM_Bulk/kernel", "bytes",
+          "one thread each, lo with TSO/GSO; target >= 1x");
+    Ratio("bulk direct", "taptcp_direct", "BM_Bulk/taptcp_direct", "BM_Bulk/kernel", "bytes",
+          "stacks back to back, lo with TSO/GSO");
+    Ratio("bulk vs no TSO/GSO", "taptcp", "BM_Bulk/taptcp", "BM_Bulk/kernel_no_tso", "bytes",
+          "lo with TSO and GSO off");
     PrintMemory();
   }
 
@@ -604,8 +606,18 @@ class RatioReporter : public benchmark::ConsoleReporter {
     return c == b->second.end() ? 0 : c->second;
   }
 
+  static std::string Si(double v) {
+    const char* suffix[] = {"", "k", "M", "G", "T"};
+    int i = 0;
+    for (; v >= 1000 && i < 4; ++i) v /= 1000;
+    char out[32];
+    std::snprintf(out, sizeof out, "%.3g%s", v, suffix[i]);
+    return out;
+  }
+
+  // "ratio <what> <ours_label>/kernel = N.Nx" from <unit>_per_s, then the same per CPU second.
   void Ratio(const char* what, const char* ours_label, const std::string& ours,
-             const std::string& base, const std::string& counter, const char* note) const {
+             const std::string& base, const std::string& unit, const char* note) const {
     for (const std::string& name : {ours, base}) {
       if (results_.count(name) == 0) {
         const auto e = errors_.find(name);
@@ -614,9 +626,11 @@ class RatioReporter : public benchmark::ConsoleReporter {
         return;
       }
     }
-    const double x = Get(ours, counter), y = Get(base, counter);
-    std::printf("ratio %s %s/kernel = %.1fx  (%s %.4g, kernel %.4g %s)\n", what, ours_label,
-                y > 0 ? x / y : 0.0, ours_label, x, y, note);
+    const double x = Get(ours, unit + "_per_s"), y = Get(base, unit + "_per_s");
+    const double xc = Get(ours, unit + "_per_cpu_s"), yc = Get(base, unit + "_per_cpu_s");
+    std::printf("ratio %s %s/kernel = %.1fx  (%s %s, kernel %s %s/s; cpu %.1fx: %s vs %s; %s)\n",
+                what, ours_label, y > 0 ? x / y : 0.0, ours_label, Si(x).c_str(), Si(y).c_str(),
+                unit.c_str(), yc > 0 ? xc / yc : 0.0, Si(xc).c_str(), Si(yc).c_str(), note);
   }
 
   void PrintMemory() const {

@@ -520,6 +520,41 @@ TEST(TcpScenario, KeepaliveGivesUpOnASilentPeerWithRstAndEtimedout) {
   EXPECT_EQ(p.client->mib().Get(Counter::kTcpOutRsts), 1u);
 }
 
+// A live connection whose peer vanished gives up after tcp_retries2 by elapsed time against
+// Linux's model (retransmits_timed_out / tcp_model_timeout): with 15, 924.6 s from the first lost
+// transmission; then ETIMEDOUT, TCPAbortOnTimeout, and no RST.
+double SecondsUntilRetries2Abort(int retries2) {
+  TcpPair p;
+  EXPECT_TRUE(p.client->sysctl().Set("net.ipv4.tcp_retries2", std::to_string(retries2)).ok());
+  const int l = p.Listen(80);
+  auto [c, s] = p.Establish(l, 80);
+  p.link->impairments(0).loss = 1.0;
+  p.link->impairments(1).loss = 1.0;
+  const std::vector<uint8_t> data(1000, 1);
+  EXPECT_EQ(p.client->sockets().Send(c, data), 1000);
+  const Instant sent = p.net.now();
+  EXPECT_TRUE(p.RunUntil([&] { return p.client->sockets().Poll(c) & socket::kErr; }, seconds(2000)));
+  int err = 0;
+  p.client->sockets().GetSockOpt(c, socket::kSolSocket, socket::kSoError, &err);
+  EXPECT_EQ(err, ETIMEDOUT);
+  EXPECT_EQ(p.client->mib().Get(Counter::kTcpExtTCPAbortOnTimeout), 1u);
+  EXPECT_EQ(p.client->mib().Get(Counter::kTcpOutRsts), 0u);
+  EXPECT_EQ(p.client->mib().Get(Counter::kTcpEstabResets), 1u);
+  return ToSeconds(p.net.now() - sent);
+}
+
+TEST(TcpScenario, Retries2AbortsALiveConnectionByTheTimeModel) {
+  // ((2 << 9) - 1) x 0.2 s + (15 - 9) x 120 s = 924.6 s; the check runs when an RTO fires, and
+  // those are 120 s apart by then.
+  const double t15 = SecondsUntilRetries2Abort(15);
+  EXPECT_GE(t15, 924.6);
+  EXPECT_LE(t15, 924.6 + 120 * 1.125);
+  // retries2 = 3: (2 << 3) - 1 = 15 x 0.2 s = 3 s, then the next RTO.
+  const double t3 = SecondsUntilRetries2Abort(3);
+  EXPECT_GE(t3, 3.0);
+  EXPECT_LE(t3, 8.0);
+}
+
 TEST(TcpScenario, CloseWithUnreadDataSendsRst) {
   TcpPair p;
   const int l = p.Listen(80);

@@ -35,7 +35,7 @@ using testing::ScriptedPair;
 using testing::SegmentSpec;
 using testing::WireSegment;
 
-constexpr uint32_t kPeerIsn = 1'000'000;
+constexpr uint32_t kIrs = 1'000'000;  // the peer's ISN: the stack's IRS
 constexpr uint16_t kPeerPort = 40000;    // the peer's port when it opens the connection
 constexpr uint16_t kServicePort = 80;    // the listening side's port
 constexpr uint16_t kClosedPort = 81;     // nobody listens here
@@ -268,7 +268,7 @@ std::string ActiveOpen(Bench& b) {
   b.tcb.iss = syn->seq;
   b.tcb.snd_una = syn->seq;
   b.tcb.snd_nxt = syn->seq + 1;
-  b.tcb.rcv_nxt = kPeerIsn;
+  b.tcb.rcv_nxt = kIrs;
   return "";
 }
 
@@ -284,23 +284,23 @@ std::string TakeWindow(Bench& b, const std::optional<WireSegment>& last) {
 std::string Establish(Bench& b) {
   if (auto e = ActiveOpen(b); !e.empty()) return e;
   Tcb& t = b.tcb;
-  b.Send(wire::kSyn | wire::kAck, kPeerIsn, t.iss + 1);
+  b.Send(wire::kSyn | wire::kAck, kIrs, t.iss + 1);
   auto ack = b.Next();
-  SETUP_EXPECT(ack && ack->flags == wire::kAck && ack->ack == kPeerIsn + 1, "no ACK of SYN-ACK");
-  t.rcv_nxt = kPeerIsn + 1;
+  SETUP_EXPECT(ack && ack->flags == wire::kAck && ack->ack == kIrs + 1, "no ACK of SYN-ACK");
+  t.rcv_nxt = kIrs + 1;
   const std::vector<uint8_t> data(kSetupBytes, 's');
   SETUP_EXPECT(b.api().Send(t.fd, data) == static_cast<int64_t>(kSetupBytes), "send() failed");
   const auto seg = b.Next();
   SETUP_EXPECT(seg && seg->payload == kSetupBytes && seg->seq == t.iss + 1, "no data segment");
-  b.Send(wire::kAck, kPeerIsn + 1, t.iss + 1 + kSetupBytes);
-  b.Send(wire::kAck | wire::kPsh, kPeerIsn + 1, t.iss + 1 + kSetupBytes, kSetupBytes);
+  b.Send(wire::kAck, kIrs + 1, t.iss + 1 + kSetupBytes);
+  b.Send(wire::kAck | wire::kPsh, kIrs + 1, t.iss + 1 + kSetupBytes, kSetupBytes);
   b.pair.RunFor(seconds(1));
   std::vector<uint8_t> buf(4096);
   SETUP_EXPECT(b.api().Recv(t.fd, buf) == static_cast<int64_t>(kSetupBytes), "recv() failed");
   b.pair.RunFor(seconds(1));
   const auto sent = b.Skip();
   t.snd_una = t.snd_nxt = t.iss + 1 + kSetupBytes;
-  t.rcv_nxt = kPeerIsn + 1 + kSetupBytes;
+  t.rcv_nxt = kIrs + 1 + kSetupBytes;
   return TakeWindow(b, sent.empty() ? std::nullopt : std::optional(sent.back()));
 }
 
@@ -342,22 +342,22 @@ std::string Listen(Bench& b) {
   b.tcb.port = kServicePort;
   b.tcb.peer_port = kPeerPort;
   b.tcb.snd_una = b.tcb.snd_nxt = kUnknownAck;
-  b.tcb.rcv_nxt = kPeerIsn;
+  b.tcb.rcv_nxt = kIrs;
   return "";
 }
 
 std::string PeerSyn(Bench& b) {
-  b.Send(wire::kSyn, kPeerIsn, 0);
+  b.Send(wire::kSyn, kIrs, 0);
   const auto synack = b.Next();
   SETUP_EXPECT(synack && synack->flags == (wire::kSyn | wire::kAck) &&
-                   synack->ack == kPeerIsn + 1,
+                   synack->ack == kIrs + 1,
                "no SYN-ACK");
   Tcb& t = b.tcb;
   if (t.iss == 0) t.iss = synack->seq;
   SETUP_EXPECT(synack->seq == t.iss, "the SYN-ACK is not at the ISS");
   t.snd_una = t.iss;
   t.snd_nxt = t.iss + 1;
-  t.rcv_nxt = kPeerIsn + 1;
+  t.rcv_nxt = kIrs + 1;
   return TakeWindow(b, synack);
 }
 
@@ -367,7 +367,7 @@ std::string RunSetup(Bench& b, Setup s) {
       b.tcb.port = kClosedPort;
       b.tcb.peer_port = kPeerPort;
       b.tcb.snd_una = b.tcb.snd_nxt = kUnknownAck;
-      b.tcb.rcv_nxt = kPeerIsn;
+      b.tcb.rcv_nxt = kIrs;
       return "";
     case Setup::kResetSocket: {
       if (auto e = Establish(b); !e.empty()) return e;
@@ -421,7 +421,7 @@ std::string RunSetup(Bench& b, Setup s) {
       if (auto e = Listen(b); !e.empty()) return e;
       if (auto e = PeerSyn(b); !e.empty()) return e;
       Tcb& t = b.tcb;
-      b.Send(wire::kAck, kPeerIsn + 1, t.iss + 1);
+      b.Send(wire::kAck, kIrs + 1, t.iss + 1);
       b.pair.RunFor(milliseconds(5));
       t.fd = b.api().Accept(t.listen_fd);
       SETUP_EXPECT(t.fd >= 0, "accept() failed");
@@ -529,7 +529,7 @@ bool HasData(Kind k) { return k == Kind::kData || k == Kind::kDataNoAck; }
 
 uint32_t SeqAt(const Tcb& t, At at) {
   switch (at) {
-    case At::kPeerIsn: return kPeerIsn;
+    case At::kPeerIsn: return kIrs;
     case At::kLeft: return t.rcv_nxt - 100;
     case At::kRcvNxtM1: return t.rcv_nxt - 1;
     case At::kRcvNxt: return t.rcv_nxt;
