@@ -133,6 +133,11 @@ bool Connection::CheckSequence(const Segment& seg) {
     layer_.ctx().mib.Inc(Counter::kTcpExtTCPSYNChallenge);
     SendChallengeAck();
   } else if (!seg.rst()) {
+    // tcp_send_dupack: data we already have means our ACK was lost or the peer retransmitted
+    // needlessly; tell it with a D-SACK block (RFC 2883) when SACK is on.
+    if (neg_.sack && !seg.payload.empty() && seg.seq < rcv_nxt_) {
+      rcv_buf_.Insert(RcvOffset(seg.seq), seg.payload);
+    }
     ack_now_ = true;
     Output();
   }
@@ -364,17 +369,10 @@ void Connection::HandleData(const Segment& seg) {
     Done(0);
     return;
   }
-  // Trim what lies left of RCV.NXT (already received); the buffer trims the right side to its
+  // The buffer trims what it already holds (and notes it for a D-SACK) and what lies beyond its
   // free space.
-  uint32_t skip = 0;
-  if (seg.seq < rcv_nxt_) skip = static_cast<uint32_t>(rcv_nxt_ - seg.seq);
-  if (skip >= seg.payload.size()) {
-    ack_now_ = true;  // a pure duplicate: tell the peer where we are
-    return;
-  }
   const uint64_t before = rcv_buf_.next_expected();
-  const ReceiveBuffer::InsertResult r =
-      rcv_buf_.Insert(RcvOffset(seg.seq + skip), seg.payload.subspan(skip));
+  const ReceiveBuffer::InsertResult r = rcv_buf_.Insert(RcvOffset(seg.seq), seg.payload);
   rcv_nxt_ += static_cast<uint32_t>(rcv_buf_.next_expected() - before);
   if (r.out_of_order || r.duplicate > 0) {
     ack_now_ = true;  // out of order: ACK at once so the sender sees the hole (RFC 5681 §4.2)

@@ -36,7 +36,8 @@ uint16_t Connection::WindowToAdvertise() {
 // with its options still fits the MTU.
 uint32_t Connection::CurrentMss() const {
   if (!neg_.sack) return mss_;
-  const size_t n = std::min<size_t>(rcv_buf_.sack_blocks().size(), neg_.timestamps ? 3 : 4);
+  const size_t n = std::min<size_t>(rcv_buf_.sack_blocks().size() + (rcv_buf_.pending_dsack() ? 1 : 0),
+                                     neg_.timestamps ? 3 : 4);
   return n == 0 ? mss_ : mss_ - static_cast<uint32_t>(4 + 8 * n);
 }
 
@@ -80,8 +81,12 @@ void Connection::SendSegment(Seq seq, uint8_t flags, uint64_t data_offset, size_
   }
   if (!(flags & wire::kSyn) && neg_.sack && (flags & wire::kAck)) {
     // RFC 2018 §3: up to 3 blocks beside timestamps (4 without), most recent first.
+    // RFC 2883 §4: a D-SACK block, when one is due, goes first; then the SACK blocks.
     std::array<SackRange, 4> blocks;
-    const size_t n = rcv_buf_.SackBlocks(blocks, neg_.timestamps ? 3 : 4);
+    const size_t max = neg_.timestamps ? 3 : 4;
+    size_t n = 0;
+    if (std::optional<SackRange> d = rcv_buf_.TakeDsack()) blocks[n++] = *d;
+    n += rcv_buf_.SackBlocks(std::span(blocks).subspan(n), max - n);
     // Offsets back to sequence numbers, relative to RCV.NXT (mod 2^32).
     const uint64_t nxt = rcv_buf_.next_expected();
     for (size_t i = 0; i < n; ++i) {

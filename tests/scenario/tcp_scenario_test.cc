@@ -15,6 +15,7 @@ namespace {
 
 using testing::BlackHole;
 using testing::TcpPair;
+using tcp::Seq;
 using tcp::State;
 
 struct TcpFrame {
@@ -448,6 +449,47 @@ TEST(TcpScenario, ResetInWindowButNotAtRcvNxtDrawsAChallengeAck) {
   p.server->sockets().GetSockOpt(s, socket::kSolSocket, socket::kSoError, &err);
   EXPECT_EQ(err, ECONNRESET);
   EXPECT_EQ(p.server->mib().Get(Counter::kTcpEstabResets), 1u);
+}
+
+// RFC 2883 §4 (Linux tcp_send_dupack / tcp_dsack_set): data that was already received is
+// acknowledged with a D-SACK block naming exactly the duplicate range, first in the option.
+TEST(TcpScenario, DuplicateDataIsReportedWithADsackBlock) {
+  TcpPair p;
+  const int l = p.Listen(80);
+  auto [c, s] = p.Establish(l, 80);
+  const std::vector<uint8_t> hello = {'h', 'e', 'l', 'l', 'o'};
+  ASSERT_EQ(p.client->sockets().Send(c, hello), 5);
+  p.net.RunFor(milliseconds(100));
+  const tcp::Connection* sc = FindConn(*p.server, 80);
+  const tcp::Connection* cc = FindConn(*p.client, sc->tuple().remote_port);
+  const Seq dup_seq = sc->rcv_nxt() - 5;
+  wire::TcpHeaderFields h;
+  h.src_port = sc->tuple().remote_port;
+  h.dst_port = 80;
+  h.seq = dup_seq.value();
+  h.ack = cc->rcv_nxt().value();
+  h.flags = wire::kAck | wire::kPsh;
+  h.window = 1000;
+  std::vector<uint8_t> seg(25);
+  wire::WriteTcpSegment(seg, p.client->config().addr, p.server->config().addr, h, {}, hello);
+  const size_t before = p.wire.frames.size();
+  p.net.Deliver(p.server.get(),
+                testing::Ipv4Frame(p.server->config().mac, p.client->config().mac,
+                                   p.client->config().addr, p.server->config().addr,
+                                   wire::kProtoTcp, seg),
+                p.net.now());
+  p.net.RunFor(milliseconds(10));
+  const auto after = TcpFrames(std::vector(p.wire.frames.begin() + before, p.wire.frames.end()));
+  ASSERT_GE(after.size(), 1u);
+  EXPECT_EQ(after[0].src, p.server->config().addr);
+  EXPECT_EQ(after[0].ack, sc->rcv_nxt().value());
+  ASSERT_EQ(after[0].options.sack_count, 1);
+  EXPECT_EQ(after[0].options.sack[0].left, dup_seq.value());
+  EXPECT_EQ(after[0].options.sack[0].right, sc->rcv_nxt().value());
+  // The data was not delivered twice.
+  uint8_t buf[16];
+  EXPECT_EQ(p.server->sockets().Recv(s, buf), 5);
+  EXPECT_EQ(p.server->sockets().Recv(s, buf), -EAGAIN);
 }
 
 TEST(TcpScenario, SynInEstablishedDrawsAChallengeAck) {

@@ -1002,6 +1002,12 @@ const std::vector<Row> kEstablishedRows = In(Setup::kEstablished, {
    "RFC 9293 §3.10.7.4 eighth check: FIN -> CLOSE-WAIT; tcp_data_queue -> tcp_fin"},
   {"Fin_Inside",      kFin,    kInside,    kAckUna, {kDupAck},       kEstab, kNone, 0, kWhyFinOfo},
   {"Fin_Right",       kFin,    kRight,     kAckUna, {kDupAck},       kEstab, kNone, 0, kWhyDupAck},
+  {"Fin_AckFarBelow", kFin,    kRcvNxt,    kAckFar, {kChallengeAck}, kEstab, kChal, 0, kWhyTooOldAck},
+  {"Fin_AckAbove",    kFin,    kRcvNxt,    kAckAbove, {},            kEstab, kNone, 0,
+   "the ACK field (fifth check) is looked at before the FIN (eighth): tcp_ack refuses SEG.ACK > "
+   "SND.NXT and tcp_rcv_established drops the FIN unanswered"},
+  {"SynAck_RcvNxt_AckAbove", kSynAck, kRcvNxt, kAckAbove, {kChallengeAck}, kEstab, kSynChalInErr, 0,
+   "the SYN check (tcp_validate_incoming step 4) comes before the ACK field: challenge ACK"},
   {"Rst_Left",        kRst,    kLeft,      kNoAck,  {},              kEstab, kNone, 0, kWhyRstOutside},
   {"Rst_RcvNxtM1",    kRst,    kRcvNxtM1,  kNoAck,  {},              kEstab, kNone, 0,
    "out of window (ends before rcv_wup); tcp_reset_check's RCV.NXT-1 rule needs a FIN first"},
@@ -1010,6 +1016,8 @@ const std::vector<Row> kEstablishedRows = In(Setup::kEstablished, {
   {"Rst_RightEdge",   kRst,    kRightEdge, kNoAck,  {kChallengeAck}, kEstab, kChal, 0, kWhyRstRightEdge},
   {"Rst_Right",       kRst,    kRight,     kNoAck,  {},              kEstab, kNone, 0, kWhyRstOutside},
   {"RstAck_RcvNxt",   kRstAck, kRcvNxt,    kAckUna, {},              kClosed, kEstabReset, ECONNRESET, kWhyRstExact},
+  {"RstAck_RcvNxt_AckAbove", kRstAck, kRcvNxt, kAckAbove, {},        kClosed, kEstabReset, ECONNRESET,
+   "the RST check (tcp_validate_incoming step 2) comes before the ACK field: SEG.ACK is not looked at"},
   // The per-socket limit (tcp_invalid_ratelimit, 500 ms) shared by challenge ACKs and the
   // duplicate ACKs for out-of-window pure ACKs and SYNs (tp->last_oow_ack_time).
   {"Syn_Inside_100msAfterSyn", kSyn, kInside, kNoAck, {}, kEstab,
@@ -1126,6 +1134,7 @@ const std::vector<Row> kFinWait2Rows = In(Setup::kFinWait2, {
    "RFC 9293 §3.10.7.4 eighth check FIN-WAIT-2 -> TIME-WAIT; tcp_fin: tcp_send_ack, tcp_time_wait"},
   {"Fin_Inside",      kFin,    kInside,    kAckUna, {kDupAck},       kFinWait2, kNone, 0, kWhyFinOfo},
   {"Fin_Right",       kFin,    kRight,     kAckUna, {kDupAck},       kFinWait2, kNone, 0, kWhyDupAck},
+  {"Fin_AckAbove",    kFin,    kRcvNxt,    kAckAbove, {kChallengeAck}, kFinWait2, kChal, 0, kWhyAckAbove},
   {"Rst_Left",        kRst,    kLeft,      kNoAck,  {},              kFinWait2, kNone, 0, kWhyRstOutside},
   {"Rst_RcvNxt",      kRst,    kRcvNxt,    kNoAck,  {},              kClosed, kNone, ECONNRESET,
    "RFC 5961 §3.2 exact RST -> tcp_reset, ECONNRESET (no TcpEstabResets from FIN-WAIT-2)"},
