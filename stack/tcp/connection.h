@@ -14,6 +14,7 @@
 #include <span>
 
 #include "stack/tcp/congestion.h"
+#include "stack/tcp/prr.h"
 #include "stack/tcp/reassembly.h"
 #include "stack/tcp/sack_scoreboard.h"
 #include "stack/tcp/rto.h"
@@ -228,6 +229,7 @@ class Connection final : private timers::TimerHandler {
   SackScoreboard sacks_;
   uint64_t high_rxt_ = 0;                // RFC 6675 HighRxt + 1, as a stream offset
   std::optional<uint64_t> rescue_rxt_;   // RFC 6675 RescueRxt + 1
+  Prr prr_;                              // RFC 6937 rate reduction while in recovery
   // RTT sample without timestamps (Karn: only for segments never retransmitted).
   std::optional<std::pair<Seq, Instant>> rtt_probe_;
   Instant retrans_stamp_{};  // first retransmission of the current loss episode

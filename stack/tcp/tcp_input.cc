@@ -259,6 +259,15 @@ bool Connection::HandleAck(const Segment& seg) {
       cc_state_.cwnd += 1;
     }
   }
+  if (in_recovery_ && neg_.sack) {
+    // tcp_cwnd_reduction, once per ACK in recovery: cwnd = pipe + what PRR lets out now.
+    const uint32_t mss = std::max(mss_, 1u);
+    const uint64_t delivered = static_cast<uint64_t>(seg.ack - prior_una) + newly_sacked;
+    cc_state_.packets_in_flight = static_cast<uint32_t>(
+        sacks_.Pipe(SndOffset(snd_una_), SndOffset(snd_max_), high_rxt_, mss) / mss);
+    prr_.OnAck(cc_state_, static_cast<uint32_t>((delivered + mss - 1) / mss), 0,
+               seg.ack > prior_una);
+  }
   switch (state_) {
     case State::kFinWait1:
       if (fin_sent_ && snd_una_ == snd_max_) {
@@ -321,9 +330,14 @@ void Connection::OnNewAck(uint32_t acked, bool fin_acked, const Segment& seg) {
   const uint32_t acked_segs = std::max<uint32_t>(1, acked / std::max<uint32_t>(mss_, 1));
   if (in_recovery_) {
     if (seg.ack >= recover_) {
-      // Full ACK: leave recovery with cwnd = ssthresh (RFC 6582 §3.2 step 3, RFC 6675 §5).
+      // Full ACK: leave recovery with cwnd = ssthresh (RFC 6582 §3.2 step 3; with SACK, Linux's
+      // tcp_end_cwnd_reduction).
       in_recovery_ = false;
-      cc_state_.cwnd = std::max<uint32_t>(cc_state_.ssthresh, 2);
+      if (neg_.sack) {
+        prr_.End(cc_state_, *cc_, /*undo_marker=*/true, now());
+      } else {
+        cc_state_.cwnd = std::max<uint32_t>(cc_state_.ssthresh, 2);
+      }
       cc_->SetState(cc_state_, CaState::kOpen, now());
     } else if (neg_.sack) {
       // Partial ACK under SACK: the scoreboard picks what to send next (SackRecoverySend).
@@ -426,14 +440,14 @@ void Connection::HandleFin(const Segment& seg) {
   Notify();
 }
 
-// RFC 6675 §5 step (4): remember the recovery point, reduce ssthresh and set cwnd to it, and start
-// sending by the scoreboard. (Linux reduces gradually with PRR, RFC 6937; see the issue note.)
+// RFC 6675 §5 step (4) with Linux's reduction (tcp_enter_recovery): remember the recovery point
+// and let PRR (RFC 6937, tcp_init_cwnd_reduction) bring cwnd down to the new ssthresh over the
+// next round trip, instead of halving it at once; then send by the scoreboard.
 void Connection::EnterRecovery() {
   in_recovery_ = true;
   recover_ = snd_max_;
   cc_state_.packets_in_flight = static_cast<uint32_t>(snd_max_ - snd_una_) / std::max(mss_, 1u);
-  cc_state_.ssthresh = cc_->SsThresh(cc_state_);
-  cc_state_.cwnd = std::max<uint32_t>(cc_state_.ssthresh, 2);
+  prr_.Start(cc_state_, *cc_);
   cc_->SetState(cc_state_, CaState::kRecovery, now());
   high_rxt_ = SndOffset(snd_una_);
   rescue_rxt_.reset();
@@ -465,6 +479,7 @@ void Connection::SackRecoverySend() {
     if (len == 0) break;
     const Seq seq = snd_una_ + static_cast<uint32_t>(start - una);
     SendSegment(seq, wire::kAck, start, len, false);
+    prr_.OnSent(1);
     if (next->rule == SackScoreboard::Rule::kNewData) {
       snd_nxt_ = snd_max_;
     } else {

@@ -54,6 +54,7 @@
 #include "stack/stack.h"
 #include "stack/tcp/congestion.h"
 #include "stack/tcp/reassembly.h"
+#include "stack/tcp/sack_scoreboard.h"
 #include "stack/tcp/send_buffer.h"
 #include "tests/bench/tcp_bench_kernel.h"
 #include "tests/support/tcp_pair.h"
@@ -515,6 +516,10 @@ void BM_MemoryTaptcp(benchmark::State& state) {
     StartCounting();
     snd.emplace(sc.tcp_wmem[1]);
     const Allocs snd_allocs = StopCounting();
+    std::optional<tcp::SackScoreboard> scoreboard;
+    StartCounting();
+    scoreboard.emplace();
+    const Allocs scoreboard_allocs = StopCounting();
     // The connection table (TcpLayer::conns_'s type) grown over the same range of sizes.
     absl::flat_hash_map<tcp::FourTuple, std::unique_ptr<tcp::Connection>> table;
     auto key = [](size_t i) {
@@ -537,6 +542,7 @@ void BM_MemoryTaptcp(benchmark::State& state) {
     state.counters["cc_object"] = static_cast<double>(cc_allocs.scalar_bytes);
     state.counters["rcvbuf_heap"] = static_cast<double>(rcv_allocs.scalar_bytes);
     state.counters["sndbuf_heap"] = static_cast<double>(snd_allocs.scalar_bytes);
+    state.counters["scoreboard_heap"] = static_cast<double>(scoreboard_allocs.scalar_bytes);
     state.counters["rcvbuf_inline"] = sizeof(tcp::ReceiveBuffer);
     state.counters["sndbuf_inline"] = sizeof(tcp::SendBuffer);
     state.counters["socket_fd"] = socket_fd;
@@ -639,7 +645,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
     auto get = [&](const char* counter) { return Get(m, counter); };
     const double tcb = get("tcb_bytes");
     const double parts = get("sizeof_connection") + get("hash_entry") + get("cc_object") +
-                         get("rcvbuf_heap") + get("sndbuf_heap");
+                         get("rcvbuf_heap") + get("sndbuf_heap") + get("scoreboard_heap");
     std::printf(
         "\nbytes per established connection, buffer data excluded = %.0f (target <= 1024)\n"
         "  sizeof(tcp::Connection)            %5.0f  (inline: SendBuffer %.0f, ReceiveBuffer %.0f,"
@@ -648,6 +654,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
         "  congestion control object          %5.0f  (%s)\n"
         "  ReceiveBuffer heap besides data    %5.0f  (out-of-order range array reserved up front)\n"
         "  SendBuffer heap besides data       %5.0f\n"
+        "  SackScoreboard heap                %5.0f  (its range array, also reserved up front)\n"
         "  other                              %5.0f\n"
         "  + socket layer per descriptor      %5.0f  (SocketApi::Sock and its std::map node)\n"
         "  heap allocations per connection    %5.1f  (socket included, buffer rings not)\n"
