@@ -68,6 +68,10 @@ namespace taptcp {
   X(TcpExt, TCPAbortOnLinger)                                                           \
   X(TcpExt, TCPSYNChallenge)                                                            \
   X(TcpExt, TCPChallengeACK)                                                            \
+  X(TcpExt, TCPACKSkippedSeq)                                                           \
+  X(TcpExt, TCPACKSkippedChallenge)                                                     \
+  X(TcpExt, TCPACKSkippedTimeWait)                                                      \
+  X(TcpExt, PAWSTimewait)                                                               \
   X(TcpExt, TCPReqQFullDoCookies)                                                       \
   X(TcpExt, TCPReqQFullDrop)                                                            \
   X(TcpExt, TCPTimeWaitOverflow)                                                        \

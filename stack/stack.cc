@@ -16,9 +16,13 @@ void Stack::Input(std::span<const uint8_t> frame, Instant now) {
   // Timers due before this frame fire first, so it meets the state it would meet in real time.
   ctx_.wheel.Advance(now);
   iface_.Input(frame);
+  tcp_.CollectGarbage();
 }
 
-void Stack::Advance(Instant now) { ctx_.wheel.Advance(now); }
+void Stack::Advance(Instant now) {
+  ctx_.wheel.Advance(now);
+  tcp_.CollectGarbage();  // connections that timers closed (TIME_WAIT, timeouts) are freed now
+}
 
 std::optional<Instant> Stack::NextDeadline() const { return ctx_.wheel.next_expiry(); }
 

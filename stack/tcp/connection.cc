@@ -171,7 +171,7 @@ void Connection::Close(bool linger_zero) {
   observer_ = nullptr;
   switch (state_) {
     case State::kClosed:
-      layer_.OnConnectionClosed(this);
+      layer_.Release(this);
       return;
     case State::kSynSent:
       Done(0);  // quietly, no RST
@@ -214,7 +214,10 @@ void Connection::SetState(State s) {
   if (was_estab && !is_estab) ctx.mib.Dec(Counter::kTcpCurrEstab);
   if (!was_estab && is_estab) ctx.mib.Inc(Counter::kTcpCurrEstab);
   if (was_estab && s == State::kClosed) ctx.mib.Inc(Counter::kTcpEstabResets);
-  if (old == State::kSynSent && s == State::kClosed) ctx.mib.Inc(Counter::kTcpAttemptFails);
+  // tcp_done: a connection that dies before it was established is a failed attempt.
+  if ((old == State::kSynSent || old == State::kSynReceived) && s == State::kClosed) {
+    ctx.mib.Inc(Counter::kTcpAttemptFails);
+  }
   state_ = s;
   if (ctx.trace != nullptr) {
     TraceEvent e;

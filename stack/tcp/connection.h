@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 
+#include "stack/mib.h"
 #include "stack/tcp/congestion.h"
 #include "stack/tcp/prr.h"
 #include "stack/tcp/reassembly.h"
@@ -143,6 +144,7 @@ class Connection final : private timers::TimerHandler {
   friend class TcpLayer;
   // tcp_input.cc
   void OnSegmentSynSent(const Segment& seg);
+  void OnSegmentTimeWait(const Segment& seg);
   bool CheckSequence(const Segment& seg);           // RFC 9293 §3.10.7.4 first check
   bool HandleRst(const Segment& seg);               // second check, RFC 5961 §3
   bool HandleAck(const Segment& seg);               // fifth check
@@ -160,6 +162,16 @@ class Connection final : private timers::TimerHandler {
   void SendSegment(Seq seq, uint8_t flags, uint64_t data_offset, size_t len, bool syn_options);
   void SendAck();
   void SendChallengeAck();
+  // tcp_oow_rate_limited: at most one out-of-window answer per tcp_invalid_ratelimit per socket.
+  bool OowRateLimited(const Segment* seg, Counter skipped);
+  // tcp_reset: the error an application sees when the peer resets, then CLOSED.
+  void ResetByPeer();
+  void SynChallenge();
+  // tcp_reset_check: after the peer's FIN, a RST at RCV.NXT - 1 is as good as one at RCV.NXT.
+  bool ResetCheck(const Segment& seg) const {
+    return seg.seq == rcv_nxt_ - 1 && (state_ == State::kCloseWait ||
+                                       state_ == State::kLastAck || state_ == State::kClosing);
+  }
   void SendRst(Seq seq);
   uint16_t WindowToAdvertise();
   uint32_t CurrentMss() const;
@@ -241,7 +253,8 @@ class Connection final : private timers::TimerHandler {
   bool ack_now_ = false;
   Instant last_recv_{};
   Instant last_send_{};
-  Instant last_challenge_{};      // RFC 5961 challenge-ACK rate limit
+  Instant last_oow_ack_{};        // tp->last_oow_ack_time: dupACK / challenge-ACK rate limit
+  uint64_t bytes_acked_ = 0;      // tp->bytes_acked: bounds how old an acceptable ACK may be
   uint32_t max_snd_wnd_ = 0;      // largest window the peer offered (RFC 5961 §5.2 MAX.SND.WND)
   std::optional<Seq> pending_fin_;  // a FIN that arrived ahead of missing data
 

@@ -26,21 +26,22 @@ void Listener::OnSegment(const FourTuple& t, const Segment& seg) {
     layer_.SendResetFor(t, seg);
     return;
   }
-  if (seg.syn()) OnSyn(t, seg);
+  // tcp_rcv_state_process, LISTEN: a SYN that also carries FIN is discarded.
+  if (seg.syn() && !seg.fin()) OnSyn(t, seg);
 }
 
 // A SYN for the listener (tcp_conn_request): a request entry and a SYN-ACK.
-void Listener::OnSyn(const FourTuple& t, const Segment& seg) {
+void Listener::OnSyn(const FourTuple& t, const Segment& seg, std::optional<Seq> isn) {
   net::NetContext& ctx = layer_.ctx();
   const Sysctl& sc = ctx.sysctl;
-  if (AcceptQueueFull()) {
+  if (!isn && AcceptQueueFull()) {
     ctx.mib.Inc(Counter::kTcpExtListenOverflows);
     ctx.mib.Inc(Counter::kTcpExtListenDrops);
     return;
   }
   auto req = std::make_unique<RequestSock>(this, t);
   req->irs = seg.seq;
-  req->iss = Seq(layer_.isn().Isn(t, ctx.now()));
+  req->iss = isn ? *isn : Seq(layer_.isn().Isn(t, ctx.now()));
   req->peer_window = seg.window;
   req->ts_offset = sc.tcp_timestamps == 1 ? layer_.isn().TimestampOffset(t) : 0;
   if (const wire::TcpOptions* o = seg.options) {

@@ -49,6 +49,9 @@ class Listener {
 
   // A segment for this port that matched no connection.
   void OnSegment(const FourTuple& t, const Segment& seg);
+  // A SYN that reopens a TIME_WAIT 4-tuple: skips the queue checks (issue 6 adds the rest of the
+  // decision order) and uses `isn`, above the old connection's sequence space.
+  void OnSyn(const FourTuple& t, const Segment& seg, std::optional<Seq> isn = std::nullopt);
   // accept(): the oldest established connection, or nullptr (EAGAIN).
   Connection* Accept();
   // close() of the listening socket: queued and pending children are reset (inet_csk_listen_stop).
@@ -64,7 +67,6 @@ class Listener {
 
  private:
   friend struct RequestSock;
-  void OnSyn(const FourTuple& t, const Segment& seg);
   void OnRequestSegment(RequestSock& req, const Segment& seg);
   void SendSynAck(RequestSock& req);
   void OnRequestTimer(RequestSock& req);

@@ -15,6 +15,10 @@ void Connection::OnSegment(const Segment& seg) {
     return;
   }
   if (state_ == State::kClosed || state_ == State::kListen) return;
+  if (state_ == State::kTimeWait) {
+    OnSegmentTimeWait(seg);
+    return;
+  }
   if (!CheckSequence(seg)) return;
   if (seg.rst()) {
     HandleRst(seg);
@@ -22,10 +26,16 @@ void Connection::OnSegment(const Segment& seg) {
   }
   // RFC 5961 §4 / RFC 9293 §3.10.7.4 fourth check: a SYN in a synchronized state is answered
   // with a challenge ACK, never with a reset (Linux tcp_validate_incoming: TCPSYNChallenge).
-  if (seg.syn() && state_ != State::kSynReceived) {
-    layer_.ctx().mib.Inc(Counter::kTcpExtTCPSYNChallenge);
-    SendChallengeAck();
-    return;
+  if (seg.syn()) {
+    // Linux 6.10+: in a simultaneous open, the peer's SYN-ACK crossing ours completes the
+    // handshake (tcp_validate_incoming lets exactly that segment pass).
+    const bool crossing_synack = state_ == State::kSynReceived && seg.has_ack() &&
+                                 seg.payload.empty() && !seg.fin() && seg.seq + 1 == rcv_nxt_ &&
+                                 seg.ack == snd_nxt_;
+    if (!crossing_synack) {
+      SynChallenge();
+      return;
+    }
   }
   if (!seg.has_ack()) return;  // fifth check: no ACK, drop
   if (!HandleAck(seg)) {
@@ -39,9 +49,50 @@ void Connection::OnSegment(const Segment& seg) {
   Notify();
 }
 
+// TIME_WAIT (Linux tcp_timewait_state_process; RFC 9293 §3.10.7.4, RFC 1122 §4.2.2.13).
+void Connection::OnSegmentTimeWait(const Segment& seg) {
+  net::NetContext& ctx = layer_.ctx();
+  const bool has_ts = neg_.timestamps && seg.options != nullptr && seg.options->timestamp;
+  const uint32_t tsval = has_ts ? seg.options->timestamp->first : 0;
+  const bool paws_reject = has_ts && !seg.rst() && static_cast<int32_t>(tsval - ts_recent_) < 0 &&
+                           now() - ts_recent_stamp_ < hours(24 * 24);
+  // In window there can only be a bare ACK (restart the 2 MSL wait) or a RST (TIME-WAIT
+  // assassination, RFC 1337: Linux lets it kill the entry unless tcp_rfc1337=1).
+  if (!paws_reject && seg.seq == rcv_nxt_ && (seg.len() == 0 || seg.rst())) {
+    if (seg.rst()) {
+      if (ctx.sysctl.tcp_rfc1337 == 0) Done(0);
+      return;
+    }
+    ctx.wheel.ArmAfter(timewait_timer_, seconds(60));
+    if (has_ts) {
+      ts_recent_ = tsval;
+      ts_recent_stamp_ = now();
+    }
+    return;
+  }
+  // A new SYN may reopen the 4-tuple (RFC 1122 §4.2.2.13) when it is newer than anything of the
+  // old connection: above its RCV.NXT, or with a newer timestamp. The new connection's ISN
+  // continues above the old one's sequence space.
+  if (seg.syn() && !seg.rst() && !seg.has_ack() && !paws_reject &&
+      (seg.seq > rcv_nxt_ || (has_ts && static_cast<int32_t>(ts_recent_ - tsval) < 0))) {
+    Seq isn = snd_nxt_ + 65535 + 2;
+    if (isn == Seq(0)) isn += 1;
+    if (layer_.ReopenFromTimeWait(this, seg, isn)) return;  // `this` may be gone now
+  }
+  if (paws_reject) ctx.mib.Inc(Counter::kTcpExtPAWSTimewait);
+  if (seg.rst()) return;
+  // Every other segment is acknowledged (rate-limited); one with an ACK, or one PAWS rejected,
+  // restarts the 2 MSL wait (an ACK-less SYN may be a fresh connection: no restart).
+  if (paws_reject || seg.has_ack()) ctx.wheel.ArmAfter(timewait_timer_, seconds(60));
+  if (!OowRateLimited(&seg, Counter::kTcpExtTCPACKSkippedTimeWait)) SendAck();
+}
+
 // SYN_SENT (RFC 9293 §3.10.7.3; Linux tcp_rcv_synsent_state_process).
 void Connection::OnSegmentSynSent(const Segment& seg) {
   if (seg.has_ack() && (seg.ack <= iss_ || seg.ack > snd_max_)) {
+    // The peer may hold an old connection on this 4-tuple: reset it and resend our SYN soon
+    // (TCP_TIMEOUT_MIN, 2 ms) rather than after the full RTO (tcp_rcv_synsent_state_process).
+    if (retransmits_ == 0) layer_.ctx().wheel.ArmAfter(rtx_timer_, milliseconds(2));
     if (!seg.rst()) layer_.SendResetFor(tuple_, seg);
     return;
   }
@@ -106,37 +157,59 @@ void Connection::ProcessOptions(const Segment& seg) {
   mss_ = std::min<uint32_t>(neg_.peer_mss, own) - (neg_.timestamps ? 12 : 0);
 }
 
-// First check (RFC 9293 §3.10.7.4): is the segment in the window? With timestamps, PAWS first
-// (RFC 7323 §5.3; Linux tcp_paws_discard). An unacceptable segment gets an ACK (unless it is a
-// RST) and is dropped.
+// RFC 5961 §4 "syn_challenge" in tcp_validate_incoming: a SYN in a synchronized state, in or out of
+// the window, is counted and answered with a challenge ACK. In ESTABLISHED it is also an input
+// error (tcp_rcv_established passes syn_inerr).
+void Connection::SynChallenge() {
+  net::NetContext& ctx = layer_.ctx();
+  if (state_ == State::kEstablished) ctx.mib.Inc(Counter::kTcpInErrs);
+  ctx.mib.Inc(Counter::kTcpExtTCPSYNChallenge);
+  SendChallengeAck();
+}
+
+// First check (RFC 9293 §3.10.7.4), as Linux's tcp_validate_incoming does it: PAWS (RFC 7323
+// §5.3, tcp_paws_discard), then tcp_sequence(), which is looser than the RFC's table: it drops
+// only what ends before RCV.WUP (the RCV.NXT of our last window update) or starts beyond the
+// window's right edge. Rejected segments are answered with a duplicate ACK (rate-limited), SYNs
+// with a challenge ACK, and a RST only counts if tcp_reset_check says so.
 bool Connection::CheckSequence(const Segment& seg) {
   if (neg_.timestamps && seg.options != nullptr && seg.options->timestamp && !seg.rst()) {
     const uint32_t tsval = seg.options->timestamp->first;
     // PAWS applies while ts_recent is younger than 24 days (RFC 7323 §5.5).
     if (static_cast<int32_t>(tsval - ts_recent_) < 0 && now() - ts_recent_stamp_ < hours(24 * 24)) {
-      ack_now_ = true;
-      Output();
+      if (!OowRateLimited(&seg, Counter::kTcpExtTCPACKSkippedSeq)) {
+        ack_now_ = true;
+        Output();
+      }
       return false;
     }
   }
-  if (SegmentAcceptable(seg.seq, seg.len(), rcv_nxt_, rcv_wnd_)) {
-    // RFC 7323 §4.3: remember the peer's timestamp from segments at the left window edge.
+  const Seq rcv_wup = rcv_adv_ - rcv_wnd_;
+  const SequenceVerdict v =
+      TcpSequence(seg.seq, seg.seq + seg.len(), rcv_wup, rcv_nxt_, rcv_wnd_, true);
+  if (v == SequenceVerdict::kAcceptable) {
+    // RFC 7323 §4.3 (tcp_replace_ts_recent): remember the peer's timestamp from segments that
+    // start at or before the left edge of the window we last offered.
     if (neg_.timestamps && seg.options != nullptr && seg.options->timestamp &&
-        seg.seq <= rcv_nxt_) {
+        seg.seq <= rcv_wup) {
       ts_recent_ = seg.options->timestamp->first;
       ts_recent_stamp_ = now();
     }
     return true;
   }
+  if (seg.rst()) {
+    if (ResetCheck(seg)) ResetByPeer();
+    return false;
+  }
   if (seg.syn()) {
-    // tcp_validate_incoming: a SYN outside the window goes to the same challenge as one inside.
-    layer_.ctx().mib.Inc(Counter::kTcpExtTCPSYNChallenge);
-    SendChallengeAck();
-  } else if (!seg.rst()) {
+    SynChallenge();
+    return false;
+  }
+  if (!OowRateLimited(&seg, Counter::kTcpExtTCPACKSkippedSeq)) {
     // tcp_send_dupack: data we already have means our ACK was lost or the peer retransmitted
     // needlessly; tell it with a D-SACK block (RFC 2883) when SACK is on.
-    if (neg_.sack && !seg.payload.empty() && seg.seq < rcv_nxt_) {
-      rcv_buf_.Insert(RcvOffset(seg.seq), seg.payload);
+    if (neg_.sack && !seg.payload.empty() && seg.seq < rcv_nxt_ && state_ != State::kTimeWait) {
+      rcv_buf_.Insert(RcvOffset(seg.seq), seg.payload);  // TIME_WAIT has given its buffers back
     }
     ack_now_ = true;
     Output();
@@ -144,31 +217,39 @@ bool Connection::CheckSequence(const Segment& seg) {
   return false;
 }
 
-// Second check with RFC 5961 §3.2 (Linux tcp_validate_incoming/tcp_reset): only a RST at exactly
-// RCV.NXT resets; one elsewhere in the window draws a challenge ACK.
+// tcp_reset: the peer reset us. The application sees ECONNREFUSED in SYN_SENT, EPIPE in
+// CLOSE_WAIT (it already read the EOF) and ECONNRESET otherwise.
+void Connection::ResetByPeer() {
+  if (state_ == State::kTimeWait) {
+    Done(0);
+    return;
+  }
+  const int error = state_ == State::kSynSent     ? ECONNREFUSED
+                    : state_ == State::kCloseWait ? EPIPE
+                                                  : ECONNRESET;
+  Done(error);
+}
+
+// Second check with RFC 5961 §3.2 as Linux extends it (tcp_validate_incoming): a RST resets when
+// it is at RCV.NXT, at RCV.NXT - 1 after the peer's FIN, or at the right edge of our highest SACK
+// block; anywhere else in the window it draws a challenge ACK.
 bool Connection::HandleRst(const Segment& seg) {
-  if (seg.seq != rcv_nxt_) {
-    SendChallengeAck();
+  bool reset = seg.seq == rcv_nxt_ || ResetCheck(seg);
+  if (!reset && neg_.sack && !rcv_buf_.sack_blocks().empty()) {
+    uint64_t max_end = 0;
+    for (const SackRange& b : rcv_buf_.sack_blocks()) max_end = std::max(max_end, b.end);
+    reset = seg.seq == rcv_nxt_ + static_cast<uint32_t>(max_end - rcv_buf_.next_expected());
+  }
+  if (!reset) {
+    // TIME_WAIT answers no challenge: tcp_timewait_state_process ignores such a RST.
+    if (state_ != State::kTimeWait) SendChallengeAck();
     return false;
   }
-  switch (state_) {
-    case State::kSynReceived:
-      Done(ECONNREFUSED);
-      break;
-    case State::kEstablished:
-    case State::kFinWait1:
-    case State::kFinWait2:
-    case State::kCloseWait:
-      Done(state_ == State::kCloseWait ? EPIPE : ECONNRESET);
-      break;
-    case State::kTimeWait:
-      // RFC 1337 TIME-WAIT assassination: Linux lets an in-window RST kill TIME_WAIT unless
-      // tcp_rfc1337=1 (tcp_timewait_state_process).
-      if (layer_.ctx().sysctl.tcp_rfc1337 == 0) Done(0);
-      break;
-    default:
-      Done(0);
+  if (state_ == State::kTimeWait && layer_.ctx().sysctl.tcp_rfc1337 != 0) {
+    // RFC 1337 TIME-WAIT assassination: with tcp_rfc1337=1 Linux ignores the RST.
+    return true;
   }
+  ResetByPeer();
   return true;
 }
 
@@ -199,13 +280,16 @@ bool Connection::HandleAck(const Segment& seg) {
     EnterEstablished();
     return true;
   }
-  // RFC 5961 §5.2 (Linux tcp_ack): an ACK for data not yet sent is answered and dropped; one far
-  // older than the window draws a challenge ACK.
+  // RFC 5961 §5.2 as Linux's tcp_ack applies it: an ACK of data never sent is dropped (silently by
+  // the ESTABLISHED fast path, with a challenge ACK from tcp_rcv_state_process in the other
+  // states), and so is one older than SND.UNA by more than min(max window, bytes acked so far).
   if (seg.ack > snd_max_) {
-    ack_now_ = true;
+    if (state_ != State::kEstablished) SendChallengeAck();
     return false;
   }
-  if (seg.ack < snd_una_ - std::max<uint32_t>(max_snd_wnd_, 65535)) {
+  const uint32_t max_window =
+      static_cast<uint32_t>(std::min<uint64_t>(max_snd_wnd_, bytes_acked_));
+  if (seg.ack < snd_una_ - max_window) {
     SendChallengeAck();
     return false;
   }
@@ -302,6 +386,7 @@ bool Connection::HandleAck(const Segment& seg) {
 
 void Connection::OnNewAck(uint32_t acked, bool fin_acked, const Segment& seg) {
   net::NetContext& ctx = layer_.ctx();
+  bytes_acked_ += acked;
   snd_una_ = seg.ack;
   if (snd_nxt_ < snd_una_) snd_nxt_ = snd_una_;
   // The new SND.UNA as a stream offset, less the FIN's sequence number if it was acked; computed
@@ -370,18 +455,29 @@ void Connection::OnNewAck(uint32_t acked, bool fin_acked, const Segment& seg) {
 void Connection::HandleData(const Segment& seg) {
   if (seg.payload.empty()) return;
   net::NetContext& ctx = layer_.ctx();
-  if (state_ != State::kEstablished && state_ != State::kFinWait1 &&
-      state_ != State::kFinWait2) {
-    return;  // after the peer's FIN there is no more data to take
-  }
-  // Data for a socket whose reading side is gone: Linux resets (tcp_rcv_state_process,
-  // TCPAbortOnData) once the application closed or shut down reading in FIN_WAIT1/2.
-  if (read_shut_ && (state_ == State::kFinWait1 || state_ == State::kFinWait2) &&
-      seg.seq + static_cast<uint32_t>(seg.payload.size()) > rcv_nxt_) {
-    ctx.mib.Inc(Counter::kTcpExtTCPAbortOnData);
-    SendRst(snd_nxt_);
-    Done(0);
-    return;
+  // tcp_rcv_state_process, step 7. After the peer's FIN only retransmissions of old data can
+  // arrive; new data for a socket whose reading side is shut (by the application, or by the
+  // peer's FIN) is answered with a reset, as RFC 1122 §4.2.2.13 asks.
+  const bool rcv_shutdown = read_shut_ || fin_received_;
+  switch (state_) {
+    case State::kCloseWait:
+    case State::kClosing:
+    case State::kLastAck:
+      if (seg.seq >= rcv_nxt_) return;
+      [[fallthrough]];
+    case State::kFinWait1:
+    case State::kFinWait2:
+      if (rcv_shutdown && seg.seq + static_cast<uint32_t>(seg.payload.size()) > rcv_nxt_) {
+        ctx.mib.Inc(Counter::kTcpExtTCPAbortOnData);
+        layer_.SendResetFor(tuple_, seg);  // tcp_v4_send_reset: <SEQ=SEG.ACK><RST>
+        ResetByPeer();
+        return;
+      }
+      break;
+    case State::kEstablished:
+      break;
+    default:
+      return;
   }
   // The buffer trims what it already holds (and notes it for a D-SACK) and what lies beyond its
   // free space.
@@ -404,14 +500,19 @@ void Connection::HandleFin(const Segment& seg) {
   if (!fin_received_ && seg.fin()) {
     const Seq fin_seq = seg.seq + static_cast<uint32_t>(seg.payload.size());
     if (fin_seq != rcv_nxt_) {
-      if (fin_seq > rcv_nxt_) pending_fin_ = fin_seq;
+      if (fin_seq > rcv_nxt_) {
+        pending_fin_ = fin_seq;
+        ack_now_ = true;  // out of order: queued (tcp_data_queue_ofo), duplicate ACK at once
+      }
       return;
     }
   } else if (!(pending_fin_ && *pending_fin_ == rcv_nxt_)) {
-    if (state_ == State::kTimeWait && seg.fin()) {
-      // A retransmitted FIN: ACK it again and restart the 2 MSL wait (RFC 9293 §3.10.7.4).
+    if (seg.fin() && seg.seq + static_cast<uint32_t>(seg.payload.size()) < rcv_nxt_) {
+      // A retransmitted FIN (our ACK of it was lost): acknowledge it again at once, as
+      // tcp_data_queue does for any old segment; in TIME_WAIT also restart the 2 MSL wait
+      // (RFC 9293 §3.10.7.4).
       ack_now_ = true;
-      layer_.ctx().wheel.ArmAfter(timewait_timer_, seconds(60));
+      if (state_ == State::kTimeWait) layer_.ctx().wheel.ArmAfter(timewait_timer_, seconds(60));
     }
     return;
   }

@@ -16,6 +16,7 @@ TcpLayer::~TcpLayer() {
   // Listeners hold pointers into conns_; drop them first.
   listeners_.clear();
   conns_.clear();
+  closed_.clear();
 }
 
 uint32_t TcpLayer::mtu_mss() const { return static_cast<uint32_t>(ip_.max_payload()) - 20; }
@@ -50,7 +51,7 @@ void TcpLayer::OnIpv4(const wire::Ipv4View& ip, bool local_broadcast) {
   } else if (!seg.rst()) {
     SendResetFor(t, seg);
   }
-  graveyard_.clear();
+  CollectGarbage();
 }
 
 // RFC 9293 §3.10.7.1 (Linux tcp_v4_send_reset): a segment with an ACK gets <SEQ=SEG.ACK><RST>;
@@ -154,25 +155,46 @@ Connection* TcpLayer::Connect(wire::Ipv4Address remote, uint16_t remote_port, ui
   return p;
 }
 
+bool TcpLayer::ReopenFromTimeWait(Connection* tw, const Segment& syn, Seq isn) {
+  auto l = listeners_.find(tw->tuple().local_port);
+  if (l == listeners_.end()) return false;
+  const FourTuple t = tw->tuple();
+  tw->Done(0);  // out of the table (and freed after this event: it is an orphan or closed)
+  l->second->OnSyn(t, syn, isn);
+  return true;
+}
+
 Connection* TcpLayer::Adopt(std::unique_ptr<Connection> c) {
   Connection* p = c.get();
   conns_[p->tuple()] = std::move(c);
   return p;
 }
 
+// A connection reached CLOSED. Like tcp_set_state(TCP_CLOSE) unhashing the socket, it leaves the
+// demultiplexing table at once, so later segments for its 4-tuple are answered as for no socket;
+// if the application still holds it (to read the error), it waits in closed_ until close().
 void TcpLayer::OnConnectionClosed(Connection* c) {
-  if (!c->orphan()) return;  // the socket still holds it: freed on close()
-  Release(c);
+  auto it = conns_.find(c->tuple());
+  if (it == conns_.end() || it->second.get() != c) return;
+  std::unique_ptr<Connection> owned = std::move(it->second);
+  conns_.erase(it);
+  if (c->orphan()) {
+    // Not freed at once: the caller may be inside the connection's own member function.
+    graveyard_.push_back(std::move(owned));
+  } else {
+    closed_.emplace(c, std::move(owned));
+  }
 }
 
 void TcpLayer::Release(Connection* c) {
   if (c->state() != State::kClosed) return;  // still closing: an orphan until CLOSED
-  auto it = conns_.find(c->tuple());
-  if (it == conns_.end() || it->second.get() != c) return;
-  // Not freed at once: the caller may be inside the connection's own member function.
-  graveyard_.push_back(std::move(it->second));
-  conns_.erase(it);
+  if (auto it = closed_.find(c); it != closed_.end()) {
+    graveyard_.push_back(std::move(it->second));
+    closed_.erase(it);
+  }
 }
+
+void TcpLayer::CollectGarbage() { graveyard_.clear(); }
 
 std::vector<const Connection*> TcpLayer::Connections() const {
   std::vector<const Connection*> out;

@@ -48,8 +48,14 @@ class TcpLayer final : public net::IpProtocolHandler {
                 std::span<const uint8_t> a, std::span<const uint8_t> b = {});
   // RST for a segment that matched nothing (tcp_v4_send_reset).
   void SendResetFor(const FourTuple& t, const Segment& seg);
-  // A connection reached CLOSED: free it now if nobody holds it.
+  // A connection reached CLOSED: out of the table; freed now if nobody holds it.
   void OnConnectionClosed(Connection* c);
+  // Frees connections released during the last event; the stack calls it after each event.
+  void CollectGarbage();
+  // A SYN that may reopen a TIME_WAIT 4-tuple: with a listener on the port, the TIME_WAIT
+  // connection ends and the listener takes the SYN with the given ISN (tcp_v4_rcv, TCP_TW_SYN).
+  // Returns false (and changes nothing) when no listener would take it.
+  bool ReopenFromTimeWait(Connection* tw, const Segment& syn, Seq isn);
   // Moves a connection created by a listener into the connection table.
   Connection* Adopt(std::unique_ptr<Connection> c);
 
@@ -64,6 +70,8 @@ class TcpLayer final : public net::IpProtocolHandler {
   PortAllocator ports_;
   absl::flat_hash_map<FourTuple, std::unique_ptr<Connection>> conns_;
   absl::flat_hash_map<uint16_t, std::unique_ptr<Listener>> listeners_;
+  // CLOSED connections the application has not close()d yet (it may still read the error).
+  absl::flat_hash_map<Connection*, std::unique_ptr<Connection>> closed_;
   std::vector<std::unique_ptr<Connection>> graveyard_;  // freed after the current event
 };
 

@@ -119,12 +119,24 @@ void Connection::SendAck() {
 // RFC 5961 §3.2/§4.2: answer a suspicious RST or SYN with an ACK that tells a legitimate peer where
 // we are, at most one per tcp_invalid_ratelimit ms (Linux tcp_send_challenge_ack).
 void Connection::SendChallengeAck() {
-  net::NetContext& ctx = layer_.ctx();
-  const Duration limit = milliseconds(ctx.sysctl.tcp_invalid_ratelimit);
-  if (last_challenge_ != Instant{} && now() - last_challenge_ < limit) return;
-  last_challenge_ = now();
-  ctx.mib.Inc(Counter::kTcpExtTCPChallengeACK);
+  if (OowRateLimited(nullptr, Counter::kTcpExtTCPACKSkippedChallenge)) return;
+  layer_.ctx().mib.Inc(Counter::kTcpExtTCPChallengeACK);
   SendAck();
+}
+
+// One clock for every answer to an out-of-window segment (tp->last_oow_ack_time), so a storm of
+// forged segments cannot make us send more than one ACK per tcp_invalid_ratelimit. Data segments
+// are exempt (they are not part of an ACK loop), as in tcp_oow_rate_limited.
+bool Connection::OowRateLimited(const Segment* seg, Counter skipped) {
+  if (seg != nullptr && !seg->payload.empty() && !seg->syn()) return false;
+  net::NetContext& ctx = layer_.ctx();
+  if (last_oow_ack_ != Instant{} &&
+      now() - last_oow_ack_ < milliseconds(ctx.sysctl.tcp_invalid_ratelimit)) {
+    ctx.mib.Inc(skipped);
+    return true;
+  }
+  last_oow_ack_ = now();
+  return false;
 }
 
 void Connection::SendRst(Seq seq) {

@@ -188,7 +188,10 @@ void Connection::EnterTimeWait() {
   ctx.wheel.Cancel(rtx_timer_);
   ctx.wheel.Cancel(keepalive_timer_);
   ctx.wheel.ArmAfter(timewait_timer_, seconds(60));
-  ack_now_ = true;
+  // TIME_WAIT keeps no data: give the buffers back now (the compact TIME_WAIT entry of issue 7
+  // will not even keep the connection).
+  snd_buf_.set_capacity(0);
+  rcv_buf_.set_capacity(0);
 }
 
 }  // namespace taptcp::tcp

@@ -107,9 +107,9 @@ class ScriptedPair {
     c.mac = *wire::MacAddress::Parse("02:00:00:00:00:14");
     c.addr = *wire::Ipv4Address::Parse("192.0.2.20");
     stack_ = std::make_unique<Stack>(c, link_->end(0), kEpoch, seed * 2 + 1);
-    peer_ = std::make_unique<ScriptedPeer>(link_->end(1),
-                                           *wire::MacAddress::Parse("02:00:00:00:00:0a"),
-                                           *wire::Ipv4Address::Parse("192.0.2.10"));
+    peer_ =
+        std::make_unique<ScriptedPeer>(link_->end(1), *wire::MacAddress::Parse("02:00:00:00:00:0a"),
+                                       *wire::Ipv4Address::Parse("192.0.2.10"));
     link_->Attach(0, stack_.get());
     link_->Attach(1, peer_.get());
     net_.AddHost(stack_.get());
@@ -128,8 +128,8 @@ class ScriptedPair {
     h.window = s.window;
     const std::vector<uint8_t> payload(s.payload, 0x5a);
     std::vector<uint8_t> seg(wire::kTcpMaxHeaderSize + payload.size());
-    const size_t n = wire::WriteTcpSegment(seg, peer_->ip(), stack_->config().addr, h, s.options,
-                                           payload);
+    const size_t n =
+        wire::WriteTcpSegment(seg, peer_->ip(), stack_->config().addr, h, s.options, payload);
     if (n == 0) return false;
     seg.resize(n);
     const auto frame = Ipv4Frame(stack_->config().mac, peer_->mac(), peer_->ip(),
