@@ -2,13 +2,21 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 
 namespace taptcp::socket {
 
 struct SocketApi::Sock final : tcp::ConnectionObserver {
   Sock(SocketApi* api, int fd) : api(api), fd(fd) {}
-  void OnConnectionEvent() override { api->changed_.push_back(fd); }
+  // Queued at most once until TakeChanged, so the list stays as long as the socket table however
+  // many segments arrive between two polls.
+  void OnConnectionEvent() override {
+    if (queued) return;
+    queued = true;
+    api->changed_.push_back(fd);
+  }
 
+  bool queued = false;
   SocketApi* api;
   int fd;
   SockAddr bound;
@@ -169,8 +177,8 @@ int SocketApi::SetSockOpt(int fd, int level, int name, int value) {
       case kSoRcvBuf:
         // Linux doubles the value to allow for bookkeeping overhead (sock_setsockopt).
         if (value < 0) return -EINVAL;
-        (name == kSoSndBuf ? o.sndbuf : o.rcvbuf) = std::max(2 * static_cast<size_t>(value),
-                                                             size_t{2048});
+        (name == kSoSndBuf ? o.sndbuf : o.rcvbuf) = static_cast<uint32_t>(
+            std::min<int64_t>(std::max<int64_t>(2 * int64_t{value}, 2048), INT32_MAX));
         return 0;
       default:
         return -ENOPROTOOPT;
@@ -183,23 +191,23 @@ int SocketApi::SetSockOpt(int fd, int level, int name, int value) {
         return 0;
       case kTcpMaxSeg:
         if (value < 88 || value > 32767) return -EINVAL;  // TCP_MIN_MSS .. MAX_TCP_WINDOW
-        o.user_mss = value;
+        o.user_mss = static_cast<uint16_t>(value);
         return 0;
       case kTcpSynCnt:
         if (value < 1 || value > 127) return -EINVAL;  // MAX_TCP_SYNCNT
-        o.syn_retries = value;
+        o.syn_retries = static_cast<uint8_t>(value);
         return 0;
       case kTcpKeepIdle:
       case kTcpKeepIntvl:
         if (value < 1 || value > 32767) return -EINVAL;  // MAX_TCP_KEEPIDLE/KEEPINTVL
-        (name == kTcpKeepIdle ? o.keepidle_s : o.keepintvl_s) = value;
+        (name == kTcpKeepIdle ? o.keepidle_s : o.keepintvl_s) = static_cast<uint16_t>(value);
         return 0;
       case kTcpKeepCnt:
         if (value < 1 || value > 127) return -EINVAL;  // MAX_TCP_KEEPCNT
-        o.keepcnt = value;
+        o.keepcnt = static_cast<uint8_t>(value);
         return 0;
       case kTcpLinger2:
-        o.linger2_s = std::min(value, 120);  // capped at TCP_FIN_TIMEOUT_MAX
+        o.linger2_s = static_cast<int16_t>(std::clamp(value, -1, 120));  // TCP_FIN_TIMEOUT_MAX
         return 0;
       default:
         return -ENOPROTOOPT;
@@ -301,10 +309,12 @@ uint32_t SocketApi::Poll(int fd) {
 }
 
 std::vector<int> SocketApi::TakeChanged() {
-  std::vector<int> out;
-  out.swap(changed_);
+  std::vector<int> out(changed_.begin(), changed_.end());
+  changed_.clear();  // keeps its storage for the next round
+  for (int fd : out) {
+    if (Sock* s = Find(fd)) s->queued = false;
+  }
   std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 

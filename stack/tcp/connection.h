@@ -68,15 +68,18 @@ struct Negotiated {
   bool sack = false;
 };
 
-// Per-socket options the TCB consults (setsockopt).
+// Per-socket options the TCB consults (setsockopt). Sized to Linux's own limits (MAX_TCP_SYNCNT
+// 127, MAX_TCP_KEEPIDLE 32767, ...; SocketApi checks them), because every established connection
+// carries a copy and issue 3 asks for at most 1 KiB per connection.
 struct ConnectionOptions {
   bool nodelay = false;
-  int syn_retries = 0;  // TCP_SYNCNT; 0 = net.ipv4.tcp_syn_retries
-  int user_mss = 0;     // TCP_MAXSEG; 0 = from the MTU
   bool keepalive = false;
-  int keepidle_s = 0, keepintvl_s = 0, keepcnt = 0;  // 0 = the sysctls
-  int linger2_s = 0;    // TCP_LINGER2; 0 = tcp_fin_timeout
-  size_t sndbuf = 0, rcvbuf = 0;  // 0 = tcp_wmem[1], tcp_rmem[1]
+  uint8_t syn_retries = 0;  // TCP_SYNCNT; 0 = net.ipv4.tcp_syn_retries
+  uint8_t keepcnt = 0;      // TCP_KEEPCNT; 0 = tcp_keepalive_probes
+  uint16_t user_mss = 0;    // TCP_MAXSEG; 0 = from the MTU
+  uint16_t keepidle_s = 0, keepintvl_s = 0;  // 0 = the sysctls
+  int16_t linger2_s = 0;    // TCP_LINGER2; 0 = tcp_fin_timeout
+  uint32_t sndbuf = 0, rcvbuf = 0;  // 0 = tcp_wmem[1], tcp_rmem[1]
 };
 
 class Connection final : private timers::TimerHandler {
@@ -240,7 +243,7 @@ class Connection final : private timers::TimerHandler {
   Seq recover_;
   SackScoreboard sacks_;
   uint64_t high_rxt_ = 0;                // RFC 6675 HighRxt + 1, as a stream offset
-  std::optional<uint64_t> rescue_rxt_;   // RFC 6675 RescueRxt + 1
+  uint64_t rescue_rxt_ = 0;              // RFC 6675 RescueRxt + 1; 0 while undefined
   Prr prr_;                              // RFC 6937 rate reduction while in recovery
   // RTT sample without timestamps (Karn: only for segments never retransmitted).
   std::optional<std::pair<Seq, Instant>> rtt_probe_;

@@ -18,7 +18,8 @@ bool SackExtend(SackRange& block, uint64_t start, uint64_t end) {
 
 ReceiveBuffer::ReceiveBuffer(size_t capacity, uint64_t initial_offset, size_t max_ranges)
     : ring_(capacity), read_(initial_offset), rcv_nxt_(initial_offset), max_ranges_(max_ranges) {
-  ooo_.reserve(max_ranges_);
+  // The range array is reserved on the first out-of-order segment, not here: most connections
+  // never see one, and an idle connection should cost little (issue 3's 1 KiB target).
 }
 
 ReceiveBuffer::InsertResult ReceiveBuffer::Insert(uint64_t offset, std::span<const uint8_t> data) {
@@ -103,6 +104,7 @@ ReceiveBuffer::InsertResult ReceiveBuffer::Insert(uint64_t offset, std::span<con
     if (num_sacks_ != 0) SackRemove();
   } else {
     if (lo == hi) {
+      if (ooo_.capacity() == 0) ooo_.reserve(max_ranges_);  // once per connection, at most
       ooo_.insert(ooo_.begin() + static_cast<ptrdiff_t>(lo), merged);  // within reserve()
     } else {
       ooo_[lo] = merged;

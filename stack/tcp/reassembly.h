@@ -157,7 +157,7 @@ class ReceiveBuffer {
   uint64_t read_;
   uint64_t rcv_nxt_;
   size_t max_ranges_;
-  std::vector<SackRange> ooo_;  // reserved to max_ranges_ at construction; never grows past it
+  std::vector<SackRange> ooo_;  // reserved to max_ranges_ on first use; never grows past it
   size_t ooo_bytes_ = 0;
   std::array<SackRange, kMaxSackBlocks> sacks_{};
   size_t num_sacks_ = 0;

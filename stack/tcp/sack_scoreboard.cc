@@ -61,9 +61,8 @@ void ForEachHole(std::span<const SackRange> ranges, uint64_t snd_una, uint64_t s
 
 }  // namespace
 
-SackScoreboard::SackScoreboard(size_t max_ranges) : max_ranges_(max_ranges) {
-  ranges_.reserve(max_ranges_);
-}
+// The range array is reserved on the first SACK block, not here: most connections never see loss.
+SackScoreboard::SackScoreboard(size_t max_ranges) : max_ranges_(max_ranges) {}
 
 SackScoreboard::UpdateResult SackScoreboard::Update(uint64_t ack, uint64_t snd_una,
                                                     uint64_t snd_nxt,
@@ -111,6 +110,7 @@ std::optional<uint64_t> SackScoreboard::Add(uint64_t start, uint64_t end) {
   while (hi < ranges_.size() && ranges_[hi].start <= end) ++hi;
   if (lo == hi) {
     if (ranges_.size() >= max_ranges_) return std::nullopt;
+    if (ranges_.capacity() == 0) ranges_.reserve(max_ranges_);  // once per connection, at most
     ranges_.insert(ranges_.begin() + static_cast<ptrdiff_t>(lo), SackRange{start, end});
     sacked_bytes_ += end - start;
     return end - start;

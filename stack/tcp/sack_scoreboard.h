@@ -135,7 +135,7 @@ class SackScoreboard {
   void Clip(uint64_t snd_una, uint64_t snd_nxt);
 
   size_t max_ranges_;
-  std::vector<SackRange> ranges_;  // reserved to max_ranges_; never grows past it
+  std::vector<SackRange> ranges_;  // reserved to max_ranges_ on first use; never grows past it
   uint64_t sacked_bytes_ = 0;
   uint64_t lost_end_ = 0;
 };

@@ -208,8 +208,8 @@ bool Connection::CheckSequence(const Segment& seg) {
   if (!OowRateLimited(&seg, Counter::kTcpExtTCPACKSkippedSeq)) {
     // tcp_send_dupack: data we already have means our ACK was lost or the peer retransmitted
     // needlessly; tell it with a D-SACK block (RFC 2883) when SACK is on.
-    if (neg_.sack && !seg.payload.empty() && seg.seq < rcv_nxt_ && state_ != State::kTimeWait) {
-      rcv_buf_.Insert(RcvOffset(seg.seq), seg.payload);  // TIME_WAIT has given its buffers back
+    if (neg_.sack && !seg.payload.empty() && seg.seq < rcv_nxt_) {
+      rcv_buf_.Insert(RcvOffset(seg.seq), seg.payload);
     }
     ack_now_ = true;
     Output();
@@ -551,7 +551,7 @@ void Connection::EnterRecovery() {
   prr_.Start(cc_state_, *cc_);
   cc_->SetState(cc_state_, CaState::kRecovery, now());
   high_rxt_ = SndOffset(snd_una_);
-  rescue_rxt_.reset();
+  rescue_rxt_ = 0;
   rtt_probe_.reset();
   snd_nxt_ = snd_max_;
 }
@@ -572,7 +572,7 @@ void Connection::SackRecoverySend() {
     in.send_end = snd_buf_.end_offset();
     in.window_end = una + snd_wnd_;
     in.smss = mss;
-    in.rescue_rxt = rescue_rxt_;
+    if (rescue_rxt_ != 0) in.rescue_rxt = rescue_rxt_;
     const std::optional<SackScoreboard::NextSegment> next = sacks_.NextSeg(in);
     if (!next) break;
     const uint64_t start = next->range.start;
