@@ -53,7 +53,8 @@ TEST(TcpScenario, HandshakeNegotiatesLinuxOptions) {
   TcpPair p;
   const int l = p.Listen(80);
   ASSERT_GE(l, 0);
-  auto [c, s] = p.Establish(l, 80);
+  const std::pair<int, int> cs = p.Establish(l, 80);
+  const int c = cs.first, s = cs.second;
   ASSERT_GE(s, 0);
   const auto frames = TcpFrames(p.wire.frames);
   ASSERT_GE(frames.size(), 3u);
@@ -165,7 +166,8 @@ std::pair<std::vector<uint8_t>, std::vector<uint8_t>> EchoTransfer(TcpPair& p,
                                                                    const std::vector<uint8_t>& data,
                                                                    Duration limit) {
   const int l = p.Listen(7);
-  auto [c, s] = p.Establish(l, 7);
+  const std::pair<int, int> cs = p.Establish(l, 7);
+  const int c = cs.first, s = cs.second;
   socket::SocketApi& ca = p.client->sockets();
   socket::SocketApi& sa = p.server->sockets();
   size_t sent = 0, echoed_out = 0;
@@ -286,7 +288,8 @@ TEST_P(TcpBulk64MiB, DeliversEveryByteWithinTheTimeBound) {
   imp.duplicate = bc.duplicate;
   TcpPair p(imp, 7);
   const int l = p.Listen(9);
-  auto [c, s] = p.Establish(l, 9);
+  const std::pair<int, int> cs = p.Establish(l, 9);
+  const int c = cs.first, s = cs.second;
   constexpr uint64_t kBytes = uint64_t{64} << 20;
   const Stream stream;
   std::vector<uint8_t> chunk(65536), buf(65536);
@@ -352,7 +355,8 @@ const tcp::Connection* FindConn(const Stack& s, uint16_t local_port) {
 TEST(TcpScenario, ActiveCloserWaitsInTimeWaitForSixtySeconds) {
   TcpPair p;
   const int l = p.Listen(80);
-  auto [c, s] = p.Establish(l, 80);
+  const std::pair<int, int> cs = p.Establish(l, 80);
+  const int c = cs.first, s = cs.second;
   socket::SockAddr local;
   p.client->sockets().GetSockName(c, &local);
   ASSERT_EQ(p.client->sockets().Close(c), 0);
@@ -390,7 +394,8 @@ TEST(TcpScenario, SimultaneousCloseGoesThroughClosingToTimeWaitOnBothSides) {
   imp.delay = milliseconds(10);
   TcpPair p(imp);
   const int l = p.Listen(80);
-  auto [c, s] = p.Establish(l, 80);
+  const std::pair<int, int> cs = p.Establish(l, 80);
+  const int c = cs.first, s = cs.second;
   socket::SockAddr local;
   p.client->sockets().GetSockName(c, &local);
   p.client->sockets().Close(c);
@@ -411,7 +416,8 @@ TEST(TcpScenario, SimultaneousCloseGoesThroughClosingToTimeWaitOnBothSides) {
 TEST(TcpScenario, ResetInWindowButNotAtRcvNxtDrawsAChallengeAck) {
   TcpPair p;
   const int l = p.Listen(80);
-  auto [c, s] = p.Establish(l, 80);
+  const std::pair<int, int> cs = p.Establish(l, 80);
+  const int c = cs.first, s = cs.second;
   const tcp::Connection* sc = FindConn(*p.server, 80);
   ASSERT_NE(sc, nullptr);
   // Forge a RST from the client 100 bytes into the server's receive window (RFC 5961 §3.2).
@@ -456,7 +462,8 @@ TEST(TcpScenario, ResetInWindowButNotAtRcvNxtDrawsAChallengeAck) {
 TEST(TcpScenario, DuplicateDataIsReportedWithADsackBlock) {
   TcpPair p;
   const int l = p.Listen(80);
-  auto [c, s] = p.Establish(l, 80);
+  const std::pair<int, int> cs = p.Establish(l, 80);
+  const int c = cs.first, s = cs.second;
   const std::vector<uint8_t> hello = {'h', 'e', 'l', 'l', 'o'};
   ASSERT_EQ(p.client->sockets().Send(c, hello), 5);
   p.net.RunFor(milliseconds(100));
@@ -495,7 +502,8 @@ TEST(TcpScenario, DuplicateDataIsReportedWithADsackBlock) {
 TEST(TcpScenario, SynInEstablishedDrawsAChallengeAck) {
   TcpPair p;
   const int l = p.Listen(80);
-  auto [c, s] = p.Establish(l, 80);
+  const std::pair<int, int> cs = p.Establish(l, 80);
+  const int c = cs.first;
   socket::SockAddr local;
   p.client->sockets().GetSockName(c, &local);
   wire::TcpHeaderFields h;
@@ -527,7 +535,8 @@ void SetKeepalive(socket::SocketApi& api, int fd) {
 TEST(TcpScenario, KeepaliveProbesAnIdlePeerThatAnswers) {
   TcpPair p;
   const int l = p.Listen(80);
-  auto [c, s] = p.Establish(l, 80);
+  const std::pair<int, int> cs = p.Establish(l, 80);
+  const int c = cs.first;
   SetKeepalive(p.client->sockets(), c);
   const size_t before = p.wire.frames.size();
   p.net.RunFor(seconds(100));
@@ -545,7 +554,8 @@ TEST(TcpScenario, KeepaliveProbesAnIdlePeerThatAnswers) {
 TEST(TcpScenario, KeepaliveGivesUpOnASilentPeerWithRstAndEtimedout) {
   TcpPair p;
   const int l = p.Listen(80);
-  auto [c, s] = p.Establish(l, 80);
+  const std::pair<int, int> cs = p.Establish(l, 80);
+  const int c = cs.first;
   SetKeepalive(p.client->sockets(), c);
   const Instant quiet = p.net.now();
   p.link->impairments(1).loss = 1.0;  // the server's answers no longer arrive
@@ -569,7 +579,8 @@ double SecondsUntilRetries2Abort(int retries2) {
   TcpPair p;
   EXPECT_TRUE(p.client->sysctl().Set("net.ipv4.tcp_retries2", std::to_string(retries2)).ok());
   const int l = p.Listen(80);
-  auto [c, s] = p.Establish(l, 80);
+  const std::pair<int, int> cs = p.Establish(l, 80);
+  const int c = cs.first;
   p.link->impairments(0).loss = 1.0;
   p.link->impairments(1).loss = 1.0;
   const std::vector<uint8_t> data(1000, 1);
@@ -600,7 +611,8 @@ TEST(TcpScenario, Retries2AbortsALiveConnectionByTheTimeModel) {
 TEST(TcpScenario, CloseWithUnreadDataSendsRst) {
   TcpPair p;
   const int l = p.Listen(80);
-  auto [c, s] = p.Establish(l, 80);
+  const std::pair<int, int> cs = p.Establish(l, 80);
+  const int c = cs.first, s = cs.second;
   const std::vector<uint8_t> msg = {'h', 'i'};
   p.client->sockets().Send(c, msg);
   p.net.RunFor(milliseconds(50));
