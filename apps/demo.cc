@@ -8,10 +8,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
-
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "absl/flags/flag.h"
@@ -97,8 +96,9 @@ int RunDemo(const std::vector<std::string>& sysctls) {
   absl::StatusOr<std::unique_ptr<tap::Netns>> ns = tap::Netns::Create(ns_name);
   if (!ns.ok()) return Fail(ns.status());
   // IPv6 stays off in the namespace so the capture shows only what this demo is about.
-  (void)(*ns)->Exec({"sh", "-c", "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; "
-                                 "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6"});
+  (void)(*ns)->Exec({"sh", "-c",
+                     "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6; "
+                     "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6"});
   absl::StatusOr<std::unique_ptr<TapHost>> host = TapHost::Open(options);
   if (!host.ok()) return Fail(host.status());
   for (absl::Status s : {(*ns)->MoveLink(options.tap), (*ns)->AddAddress(options.tap, kKernelAddr),
@@ -118,9 +118,9 @@ int RunDemo(const std::vector<std::string>& sysctls) {
   });
 
   Section(absl::StrCat("the kernel pings taptcp: ping -c ", pings, " ", kStackIp).c_str());
-  absl::StatusOr<tap::ExecResult> ping = (*ns)->Exec(
-      {"ping", "-n", "-c", absl::StrCat(pings), "-i", "0.2", "-W", "2", kStackIp},
-      seconds(5 + pings));
+  absl::StatusOr<tap::ExecResult> ping =
+      (*ns)->Exec({"ping", "-n", "-c", absl::StrCat(pings), "-i", "0.2", "-W", "2", kStackIp},
+                  seconds(5 + pings));
   if (ping.ok()) Indent(ping->output);
   Section("the kernel's neighbour (ARP) entry for taptcp: ip neigh show");
   absl::StatusOr<tap::ExecResult> neigh = (*ns)->Exec({"ip", "neigh", "show", kStackIp});

@@ -20,8 +20,7 @@ std::string SummarizeFrame(std::span<const uint8_t> frame) {
                         p.arp.sender_mac().ToString());
   }
   if (p.layer == L::kIcmp) {
-    const std::string ends =
-        absl::StrCat(p.ip.src().ToString(), " > ", p.ip.dst().ToString());
+    const std::string ends = absl::StrCat(p.ip.src().ToString(), " > ", p.ip.dst().ToString());
     switch (p.icmp.type()) {
       case wire::kEchoRequest:
         return absl::StrCat("ICMP echo request ", ends, " id ", p.icmp.echo_id(), " seq ",

@@ -62,23 +62,21 @@ int main(int argc, char** argv) {
 
   absl::FlagsUsageConfig config;
   config.contains_help_flags = [](absl::string_view file) {
-    const bool host_flags = std::string_view(g_command->name) != "sysctl" &&
-                            absl::EndsWith(file, "apps/host_flags.cc");
+    const bool host_flags =
+        std::string_view(g_command->name) != "sysctl" && absl::EndsWith(file, "apps/host_flags.cc");
     return host_flags || absl::EndsWith(file, g_command->file);
   };
   config.contains_helpshort_flags = config.contains_help_flags;
   config.version_string = [] { return std::string("taptcp 0.1.0\n"); };
   absl::SetFlagsUsageConfig(config);
-  absl::SetProgramUsageMessage(
-      absl::StrCat("taptcp ", g_command->name, ": ", g_command->summary));
+  absl::SetProgramUsageMessage(absl::StrCat("taptcp ", g_command->name, ": ", g_command->summary));
   std::vector<char*> positional = absl::ParseCommandLine(n, args.data());
   std::vector<std::string> rest(positional.begin() + 1, positional.end());
 
   const std::string_view cmd = g_command->name;
   if (cmd == "sysctl") return taptcp::apps::RunSysctl(rest);
   if (!rest.empty()) {
-    std::fprintf(stderr, "taptcp %s: unexpected argument '%s'\n", g_command->name,
-                 rest[0].c_str());
+    std::fprintf(stderr, "taptcp %s: unexpected argument '%s'\n", g_command->name, rest[0].c_str());
     return 2;
   }
   if (cmd == "demo") return taptcp::apps::RunDemo(sysctls);

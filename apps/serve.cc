@@ -3,11 +3,10 @@
 #include <cstdio>
 
 #include "absl/flags/flag.h"
-#include "apps/tcp_apps.h"
-
 #include "apps/commands.h"
 #include "apps/host_flags.h"
 #include "apps/tap_host.h"
+#include "apps/tcp_apps.h"
 
 ABSL_FLAG(int, port, 0, "TCP port to listen on (0: no listener, only ARP and ping)");
 ABSL_FLAG(std::string, app, "echo", "what the listener does with connections: echo, discard");
@@ -43,11 +42,12 @@ int RunServe(const std::vector<std::string>& sysctls) {
     }
     (*host)->set_service([&app] { app->Service(); });
   }
-  std::fprintf(stderr, "taptcp: %s (%s) on %s%s; Ctrl-C to stop\n", options.addr.c_str(),
-               stack.config().mac.ToString().c_str(), options.tap.c_str(),
-               port > 0 ? (" serving " + absl::GetFlag(FLAGS_app) + " on port " +
-                           std::to_string(port)).c_str()
-                        : "");
+  std::fprintf(
+      stderr, "taptcp: %s (%s) on %s%s; Ctrl-C to stop\n", options.addr.c_str(),
+      stack.config().mac.ToString().c_str(), options.tap.c_str(),
+      port > 0
+          ? (" serving " + absl::GetFlag(FLAGS_app) + " on port " + std::to_string(port)).c_str()
+          : "");
   absl::StatusOr<tap::EventLoop::StopReason> why = (*host)->loop().Run();
   if (!why.ok()) {
     std::fprintf(stderr, "taptcp serve: %s\n", std::string(why.status().message()).c_str());

@@ -13,8 +13,8 @@ namespace taptcp::apps {
 absl::StatusOr<std::unique_ptr<TapHost>> TapHost::Open(const TapHostOptions& o) {
   std::optional<std::pair<wire::Ipv4Address, int>> cidr = wire::ParseCidr(o.addr);
   if (!cidr || cidr->second < 1 || cidr->second > 32) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("bad --addr '", o.addr, "': expected an IPv4 address/prefix like 192.0.2.2/24"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "bad --addr '", o.addr, "': expected an IPv4 address/prefix like 192.0.2.2/24"));
   }
   std::optional<wire::MacAddress> mac = wire::MacAddress::Parse(o.mac);
   if (!mac || mac->IsMulticast()) {

@@ -19,13 +19,13 @@
 namespace taptcp::apps {
 
 struct TapHostOptions {
-  std::string tap;                  // device name
+  std::string tap;  // device name
   std::string addr = "192.0.2.2/24";
   std::string mac = "02:54:41:50:00:02";  // locally administered; 54:41:50 spells "TAP"
-  std::string gateway;              // optional
-  std::vector<std::string> sysctls;  // name=value
-  std::string pcap;                 // optional capture path
-  bool trace = false;               // JSON lines on stdout
+  std::string gateway;                    // optional
+  std::vector<std::string> sysctls;       // name=value
+  std::string pcap;                       // optional capture path
+  bool trace = false;                     // JSON lines on stdout
 };
 
 class TapHost final : private Driveable, private TraceSink {

@@ -102,8 +102,8 @@ void TcpClientApp::Service() {
     if (ev & socket::kErr) {
       int err = 0;
       api_.GetSockOpt(fd_, socket::kSolSocket, socket::kSoError, &err);
-      Finish(absl::UnavailableError(absl::StrCat("connect to ", to_.ip.ToString(), ":", to_.port,
-                                                 ": ", std::strerror(err))));
+      Finish(absl::UnavailableError(
+          absl::StrCat("connect to ", to_.ip.ToString(), ":", to_.port, ": ", std::strerror(err))));
       return;
     }
     if (!(ev & socket::kOut)) return;

@@ -1,9 +1,9 @@
 // Counters under their Linux names, so `taptcp nstat` reads like `nstat -az`.
 //
 // Each counter belongs to a Linux MIB table (/proc/net/snmp: Ip, Icmp, Tcp; /proc/net/netstat:
-// IpExt, TcpExt). nstat prints the table and the name joined (IpInHdrErrors, TcpExtListenOverflows);
-// Name() returns exactly that. Counters Linux does not have (ARP details, our drop reasons) live in
-// a "Taptcp" table so they can never be mistaken for a kernel counter.
+// IpExt, TcpExt). nstat prints the table and the name joined (IpInHdrErrors,
+// TcpExtListenOverflows); Name() returns exactly that. Counters Linux does not have (ARP details,
+// our drop reasons) live in a "Taptcp" table so they can never be mistaken for a kernel counter.
 #pragma once
 
 #include <array>
@@ -16,6 +16,7 @@
 namespace taptcp {
 
 // X(table, name): one line per counter, in the order nstat prints them.
+// clang-format off
 #define TAPTCP_MIB_COUNTERS(X)                                                          \
   X(Ip, InReceives)                                                                     \
   X(Ip, InHdrErrors)                                                                    \
@@ -92,6 +93,7 @@ namespace taptcp {
   X(Taptcp, ArpResolveFailed)                                                           \
   X(Taptcp, ArpUnresolvedDiscards)                                                      \
   X(Taptcp, ArpTableFull)
+// clang-format on
 
 enum class Counter : uint16_t {
 #define TAPTCP_MIB_ENUM(table, name) k##table##name,

@@ -104,9 +104,9 @@ absl::Status UnknownKnob(absl::string_view name) {
         "unknown sysctl '", name,
         "': removed in Linux 4.12 because it broke clients behind NAT; see tcp_tw_reuse"));
   }
-  return absl::NotFoundError(
-      absl::StrCat("unknown sysctl '", name, "' (taptcp knows: ", kKnobs[0].name, ", ...; ",
-                   "list them with `taptcp sysctl -a`)"));
+  return absl::NotFoundError(absl::StrCat("unknown sysctl '", name,
+                                          "' (taptcp knows: ", kKnobs[0].name, ", ...; ",
+                                          "list them with `taptcp sysctl -a`)"));
 }
 
 absl::Status ParseInts(absl::string_view name, absl::string_view value, size_t count, int min,
@@ -114,8 +114,8 @@ absl::Status ParseInts(absl::string_view name, absl::string_view value, size_t c
   std::vector<absl::string_view> parts =
       absl::StrSplit(value, absl::ByAnyChar(" \t"), absl::SkipEmpty());
   auto range = [&] {
-    return absl::StrCat(count == 1 ? "an integer" : absl::StrCat(count, " integers"), " in [",
-                        min, ", ", max, "]");
+    return absl::StrCat(count == 1 ? "an integer" : absl::StrCat(count, " integers"), " in [", min,
+                        ", ", max, "]");
   };
   if (parts.size() != count) {
     return absl::InvalidArgumentError(

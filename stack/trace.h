@@ -14,11 +14,11 @@
 namespace taptcp {
 
 enum class TraceKind : uint8_t {
-  kDrop,       // an inbound frame was dropped; `what` is the DropReason name
-  kArp,        // a neighbour entry changed; `what` is the new state
-  kTimer,      // a timer fired; `what` names it ("arp_retransmit", "rto", "timewait")
-  kState,      // a connection changed state; `what` is the new state, `detail` the old one
-  kIcmp,       // an ICMP message handled; `what` says which
+  kDrop,   // an inbound frame was dropped; `what` is the DropReason name
+  kArp,    // a neighbour entry changed; `what` is the new state
+  kTimer,  // a timer fired; `what` names it ("arp_retransmit", "rto", "timewait")
+  kState,  // a connection changed state; `what` is the new state, `detail` the old one
+  kIcmp,   // an ICMP message handled; `what` says which
 };
 
 std::string_view TraceKindName(TraceKind kind);

@@ -1,6 +1,5 @@
 #include "stack/net/arp_cache.h"
 
-
 namespace taptcp::net {
 
 std::string_view NeighStateName(NeighState s) {

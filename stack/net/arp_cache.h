@@ -11,9 +11,9 @@
 //   PROBE       usable; asks the cached MAC by unicast, ucast_solicit times retrans_time_ms apart;
 //               a reply makes it REACHABLE, silence forgets it.
 //
-// The table holds at most gc_thresh3 entries (Linux's hard limit); when full, the oldest non-pending
-// entry is evicted, or the new packet is dropped if every entry is still resolving. Together with
-// the per-entry byte limit this bounds memory whatever the wire sends.
+// The table holds at most gc_thresh3 entries (Linux's hard limit); when full, the oldest
+// non-pending entry is evicted, or the new packet is dropped if every entry is still resolving.
+// Together with the per-entry byte limit this bounds memory whatever the wire sends.
 #pragma once
 
 #include <cstdint>

@@ -41,7 +41,8 @@ class Interface final : private ArpCache::Output {
   void Input(std::span<const uint8_t> frame);
 
   // Sends the IPv4 packet that starts kLinkHeadroom bytes into `frame` (the headroom is written
-  // here) towards `dst`. Returns false when there is no route. An unresolved next hop queues a copy.
+  // here) towards `dst`. Returns false when there is no route. An unresolved next hop queues a
+  // copy.
   bool OutputIpv4(std::span<uint8_t> frame, wire::Ipv4Address dst);
 
   // The address the packet for `dst` is handed to on the link: dst itself when on-link, else the

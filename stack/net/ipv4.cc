@@ -99,8 +99,8 @@ bool Ipv4::Send(Ipv4Address dst, uint8_t protocol, size_t payload_length,
   f.id = options.id ? *options.id : next_id_++;
   std::span<uint8_t> frame(tx_);
   wire::WriteIpv4Header(frame.subspan(kLinkHeadroom), f, static_cast<uint16_t>(payload_length));
-  return iface_.OutputIpv4(
-      frame.first(kLinkHeadroom + wire::kIpv4MinHeaderSize + payload_length), dst);
+  return iface_.OutputIpv4(frame.first(kLinkHeadroom + wire::kIpv4MinHeaderSize + payload_length),
+                           dst);
 }
 
 }  // namespace taptcp::net

@@ -42,8 +42,7 @@ class Ipv4 {
   // max_payload() bytes) and calls Send, which writes the IPv4 header in front and hands the frame
   // to the interface. No copy unless ARP has to queue the packet.
   std::span<uint8_t> PayloadBuffer() {
-    return std::span<uint8_t>(tx_).subspan(kLinkHeadroom + wire::kIpv4MinHeaderSize,
-                                           max_payload());
+    return std::span<uint8_t>(tx_).subspan(kLinkHeadroom + wire::kIpv4MinHeaderSize, max_payload());
   }
   size_t max_payload() const;
   // Returns false (and counts IpOutNoRoutes or IpOutDiscards) when the packet cannot go out.

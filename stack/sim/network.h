@@ -52,9 +52,7 @@ class Network {
     uint64_t order;  // ties broken by insertion order: deterministic
     Driveable* to;
     std::vector<uint8_t> bytes;
-    bool operator>(const InFlight& o) const {
-      return at != o.at ? at > o.at : order > o.order;
-    }
+    bool operator>(const InFlight& o) const { return at != o.at ? at > o.at : order > o.order; }
   };
   bool Step(Instant limit);
 

@@ -22,13 +22,13 @@ struct Impairments {
   double corrupt = 0;                // probability one random bit of the frame is flipped
   double reorder = 0;                // probability a frame is held back by reorder_delay
   Duration reorder_delay = milliseconds(5);
-  uint64_t bandwidth_bps = 0;      // 0: infinite (no serialisation delay)
-  size_t queue_limit_bytes = 0;    // with a bandwidth: drop-tail queue size; 0: unbounded
+  uint64_t bandwidth_bps = 0;    // 0: infinite (no serialisation delay)
+  size_t queue_limit_bytes = 0;  // with a bandwidth: drop-tail queue size; 0: unbounded
 };
 
 struct LinkStats {
-  uint64_t sent = 0;        // frames handed to the link by the sender
-  uint64_t delivered = 0;   // frames handed to the receiver (duplicates included)
+  uint64_t sent = 0;       // frames handed to the link by the sender
+  uint64_t delivered = 0;  // frames handed to the receiver (duplicates included)
   uint64_t lost = 0;
   uint64_t duplicated = 0;
   uint64_t corrupted = 0;

@@ -241,7 +241,8 @@ int SocketApi::GetSockOpt(int fd, int level, int name, int* value) {
     return 0;
   }
   if (level == kIpProtoTcp && name == kTcpMaxSeg) {
-    *value = s->conn != nullptr ? static_cast<int>(s->conn->mss()) : (o.user_mss ? o.user_mss : 536);
+    *value =
+        s->conn != nullptr ? static_cast<int>(s->conn->mss()) : (o.user_mss ? o.user_mss : 536);
     return 0;
   }
   return -ENOPROTOOPT;

@@ -25,8 +25,8 @@ enum Event : uint32_t {
 
 // Option levels and names: Linux's values (asm-generic/socket.h, linux/tcp.h).
 inline constexpr int kSolSocket = 1;
-inline constexpr int kSoReuseAddr = 2, kSoError = 4, kSoSndBuf = 7, kSoRcvBuf = 8,
-                     kSoKeepAlive = 9, kSoLinger = 13;
+inline constexpr int kSoReuseAddr = 2, kSoError = 4, kSoSndBuf = 7, kSoRcvBuf = 8, kSoKeepAlive = 9,
+                     kSoLinger = 13;
 inline constexpr int kIpProtoTcp = 6;
 inline constexpr int kTcpNoDelay = 1, kTcpMaxSeg = 2, kTcpKeepIdle = 4, kTcpKeepIntvl = 5,
                      kTcpKeepCnt = 6, kTcpSynCnt = 7, kTcpLinger2 = 8;

@@ -63,8 +63,7 @@ void Connection::Connect(Instant t) {
 }
 
 void Connection::StartFromRequest(Seq iss, Seq irs, const Negotiated& neg, uint32_t snd_wnd_raw,
-                                  uint32_t ts_recent, uint32_t ts_offset,
-                                  uint16_t synack_window) {
+                                  uint32_t ts_recent, uint32_t ts_offset, uint16_t synack_window) {
   iss_ = iss;
   snd_una_ = snd_nxt_ = snd_max_ = iss + 1;
   irs_ = irs;
@@ -73,8 +72,8 @@ void Connection::StartFromRequest(Seq iss, Seq irs, const Negotiated& neg, uint3
   ts_recent_ = ts_recent;
   ts_recent_stamp_ = now();
   ts_offset_ = ts_offset;
-  const uint32_t own = opts_.user_mss > 0 ? std::min<uint32_t>(opts_.user_mss, layer_.mtu_mss())
-                                          : layer_.mtu_mss();
+  const uint32_t own =
+      opts_.user_mss > 0 ? std::min<uint32_t>(opts_.user_mss, layer_.mtu_mss()) : layer_.mtu_mss();
   mss_ = std::min<uint32_t>(neg_.peer_mss, own) - (neg_.timestamps ? 12 : 0);
   snd_wnd_ = snd_wnd_raw << neg_.snd_wscale;
   snd_wl1_ = irs + 1;
@@ -94,9 +93,7 @@ size_t Connection::send_space() const {
   return snd_buf_.free_space();
 }
 
-size_t Connection::unacked_bytes() const {
-  return static_cast<uint32_t>(snd_max_ - snd_una_);
-}
+size_t Connection::unacked_bytes() const { return static_cast<uint32_t>(snd_max_ - snd_una_); }
 
 int64_t Connection::Send(std::span<const uint8_t> data) {
   if (error_ != 0) return -TakeError();

@@ -17,8 +17,8 @@
 #include "stack/tcp/congestion.h"
 #include "stack/tcp/prr.h"
 #include "stack/tcp/reassembly.h"
-#include "stack/tcp/sack_scoreboard.h"
 #include "stack/tcp/rto.h"
+#include "stack/tcp/sack_scoreboard.h"
 #include "stack/tcp/send_buffer.h"
 #include "stack/tcp/seq.h"
 #include "stack/tcp/state.h"
@@ -74,12 +74,12 @@ struct Negotiated {
 struct ConnectionOptions {
   bool nodelay = false;
   bool keepalive = false;
-  uint8_t syn_retries = 0;  // TCP_SYNCNT; 0 = net.ipv4.tcp_syn_retries
-  uint8_t keepcnt = 0;      // TCP_KEEPCNT; 0 = tcp_keepalive_probes
-  uint16_t user_mss = 0;    // TCP_MAXSEG; 0 = from the MTU
+  uint8_t syn_retries = 0;                   // TCP_SYNCNT; 0 = net.ipv4.tcp_syn_retries
+  uint8_t keepcnt = 0;                       // TCP_KEEPCNT; 0 = tcp_keepalive_probes
+  uint16_t user_mss = 0;                     // TCP_MAXSEG; 0 = from the MTU
   uint16_t keepidle_s = 0, keepintvl_s = 0;  // 0 = the sysctls
-  int16_t linger2_s = 0;    // TCP_LINGER2; 0 = tcp_fin_timeout
-  uint32_t sndbuf = 0, rcvbuf = 0;  // 0 = tcp_wmem[1], tcp_rmem[1]
+  int16_t linger2_s = 0;                     // TCP_LINGER2; 0 = tcp_fin_timeout
+  uint32_t sndbuf = 0, rcvbuf = 0;           // 0 = tcp_wmem[1], tcp_rmem[1]
 };
 
 class Connection final : private timers::TimerHandler {
@@ -115,9 +115,13 @@ class Connection final : private timers::TimerHandler {
   bool read_eof() const { return fin_received_ || read_shut_; }
   size_t send_space() const;
   int pending_error() const { return error_; }
-  int TakeError() { int e = error_; error_ = 0; return e; }
+  int TakeError() {
+    int e = error_;
+    error_ = 0;
+    return e;
+  }
   bool orphan() const { return orphan_; }
-  size_t unacked_bytes() const;   // Send-Q
+  size_t unacked_bytes() const;  // Send-Q
   size_t send_queue_bytes() const { return snd_buf_.size(); }
   const Negotiated& negotiated() const { return neg_; }
   uint32_t mss() const { return mss_; }
@@ -148,11 +152,11 @@ class Connection final : private timers::TimerHandler {
   // tcp_input.cc
   void OnSegmentSynSent(const Segment& seg);
   void OnSegmentTimeWait(const Segment& seg);
-  bool CheckSequence(const Segment& seg);           // RFC 9293 §3.10.7.4 first check
-  bool HandleRst(const Segment& seg);               // second check, RFC 5961 §3
-  bool HandleAck(const Segment& seg);               // fifth check
-  void HandleData(const Segment& seg);              // seventh check
-  void HandleFin(const Segment& seg);               // eighth check
+  bool CheckSequence(const Segment& seg);  // RFC 9293 §3.10.7.4 first check
+  bool HandleRst(const Segment& seg);      // second check, RFC 5961 §3
+  bool HandleAck(const Segment& seg);      // fifth check
+  void HandleData(const Segment& seg);     // seventh check
+  void HandleFin(const Segment& seg);      // eighth check
   void ProcessOptions(const Segment& seg);
   void UpdateWindow(const Segment& seg);
   void OnNewAck(uint32_t acked_bytes, bool fin_acked, const Segment& seg);
@@ -161,7 +165,7 @@ class Connection final : private timers::TimerHandler {
   void SackRecoverySend();
   void EnterEstablished();
   // tcp_output.cc
-  void Output();                                    // send what the windows allow
+  void Output();  // send what the windows allow
   void SendSegment(Seq seq, uint8_t flags, uint64_t data_offset, size_t len, bool syn_options);
   void SendAck();
   void SendChallengeAck();
@@ -172,8 +176,8 @@ class Connection final : private timers::TimerHandler {
   void SynChallenge();
   // tcp_reset_check: after the peer's FIN, a RST at RCV.NXT - 1 is as good as one at RCV.NXT.
   bool ResetCheck(const Segment& seg) const {
-    return seg.seq == rcv_nxt_ - 1 && (state_ == State::kCloseWait ||
-                                       state_ == State::kLastAck || state_ == State::kClosing);
+    return seg.seq == rcv_nxt_ - 1 &&
+           (state_ == State::kCloseWait || state_ == State::kLastAck || state_ == State::kClosing);
   }
   void SendRst(Seq seq);
   uint16_t WindowToAdvertise();
@@ -200,7 +204,7 @@ class Connection final : private timers::TimerHandler {
   // connection.cc
   void SetState(State s);
   void Notify();
-  void Done(int error);                             // to CLOSED, timers off, maybe freed
+  void Done(int error);  // to CLOSED, timers off, maybe freed
   Instant now() const;
 
   TcpLayer& layer_;
@@ -213,20 +217,20 @@ class Connection final : private timers::TimerHandler {
 
   // Send sequence space (RFC 9293 §3.3.1).
   Seq iss_, snd_una_, snd_nxt_, snd_max_;
-  uint32_t snd_wnd_ = 0;   // scaled
+  uint32_t snd_wnd_ = 0;  // scaled
   Seq snd_wl1_, snd_wl2_;
   bool fin_queued_ = false;  // shutdown(WR)/close(): FIN goes after the queued data
   bool fin_sent_ = false;
   // Receive sequence space.
   Seq irs_, rcv_nxt_;
-  uint32_t rcv_wnd_ = 0;   // what we last advertised, scaled
-  Seq rcv_adv_;            // right edge we advertised: never moved left
+  uint32_t rcv_wnd_ = 0;     // what we last advertised, scaled
+  Seq rcv_adv_;              // right edge we advertised: never moved left
   uint16_t syn_window_ = 0;  // the unscaled window of our SYN or SYN-ACK
   bool fin_received_ = false;
   bool read_shut_ = false;
 
   Negotiated neg_;
-  uint32_t mss_ = 536;     // bytes of data per segment we send (options excluded)
+  uint32_t mss_ = 536;  // bytes of data per segment we send (options excluded)
   uint32_t ts_recent_ = 0;
   uint32_t ts_offset_ = 0;
   Instant ts_recent_stamp_{};
@@ -242,9 +246,9 @@ class Connection final : private timers::TimerHandler {
   bool in_recovery_ = false;
   Seq recover_;
   SackScoreboard sacks_;
-  uint64_t high_rxt_ = 0;                // RFC 6675 HighRxt + 1, as a stream offset
-  uint64_t rescue_rxt_ = 0;              // RFC 6675 RescueRxt + 1; 0 while undefined
-  Prr prr_;                              // RFC 6937 rate reduction while in recovery
+  uint64_t high_rxt_ = 0;    // RFC 6675 HighRxt + 1, as a stream offset
+  uint64_t rescue_rxt_ = 0;  // RFC 6675 RescueRxt + 1; 0 while undefined
+  Prr prr_;                  // RFC 6937 rate reduction while in recovery
   // RTT sample without timestamps (Karn: only for segments never retransmitted).
   std::optional<std::pair<Seq, Instant>> rtt_probe_;
   Instant retrans_stamp_{};  // first retransmission of the current loss episode
@@ -256,12 +260,12 @@ class Connection final : private timers::TimerHandler {
   bool ack_now_ = false;
   Instant last_recv_{};
   Instant last_send_{};
-  Instant last_oow_ack_{};        // tp->last_oow_ack_time: dupACK / challenge-ACK rate limit
-  uint64_t bytes_acked_ = 0;      // tp->bytes_acked: bounds how old an acceptable ACK may be
-  uint32_t max_snd_wnd_ = 0;      // largest window the peer offered (RFC 5961 §5.2 MAX.SND.WND)
+  Instant last_oow_ack_{};          // tp->last_oow_ack_time: dupACK / challenge-ACK rate limit
+  uint64_t bytes_acked_ = 0;        // tp->bytes_acked: bounds how old an acceptable ACK may be
+  uint32_t max_snd_wnd_ = 0;        // largest window the peer offered (RFC 5961 §5.2 MAX.SND.WND)
   std::optional<Seq> pending_fin_;  // a FIN that arrived ahead of missing data
 
-  timers::Timer rtx_timer_;       // retransmit, SYN/FIN retries, zero-window probe
+  timers::Timer rtx_timer_;  // retransmit, SYN/FIN retries, zero-window probe
   timers::Timer delack_timer_;
   timers::Timer keepalive_timer_;
   timers::Timer timewait_timer_;  // TIME_WAIT 2MSL, orphan FIN_WAIT2 (tcp_fin_timeout)

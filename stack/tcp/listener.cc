@@ -74,8 +74,7 @@ void Listener::SendSynAck(RequestSock& req) {
   h.ack = (req.irs + 1).value();
   h.flags = wire::kSyn | wire::kAck;
   const uint32_t mss = layer_.mtu_mss();
-  const uint32_t space =
-      std::min<uint32_t>(65535, static_cast<uint32_t>(ctx.sysctl.tcp_rmem[1]));
+  const uint32_t space = std::min<uint32_t>(65535, static_cast<uint32_t>(ctx.sysctl.tcp_rmem[1]));
   h.window = static_cast<uint16_t>(space / mss * mss);
   req.synack_window = h.window;
   wire::TcpOptions o;

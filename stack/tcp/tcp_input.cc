@@ -114,7 +114,8 @@ void Connection::OnSegmentSynSent(const Segment& seg) {
     snd_wl1_ = seg.seq;
     snd_wl2_ = seg.ack;
     // Karn's rule: the handshake gives an RTT sample only if the SYN was not retransmitted.
-    if (retransmits_ == 0) rto_.OnSample(now() - last_send_, snd_una_.value(), snd_nxt_.value(), now());
+    if (retransmits_ == 0)
+      rto_.OnSample(now() - last_send_, snd_una_.value(), snd_nxt_.value(), now());
     retransmits_ = 0;
     rto_.ResetBackoff();
     layer_.ctx().wheel.Cancel(rtx_timer_);
@@ -151,8 +152,8 @@ void Connection::ProcessOptions(const Segment& seg) {
     ts_recent_stamp_ = now();
   }
   neg_.sack = o->sack_permitted && sc.tcp_sack != 0;
-  const uint32_t own = opts_.user_mss > 0 ? std::min<uint32_t>(opts_.user_mss, layer_.mtu_mss())
-                                          : layer_.mtu_mss();
+  const uint32_t own =
+      opts_.user_mss > 0 ? std::min<uint32_t>(opts_.user_mss, layer_.mtu_mss()) : layer_.mtu_mss();
   // Data per segment: the smaller MSS, less the timestamp option's 12 bytes (tcp_sync_mss).
   mss_ = std::min<uint32_t>(neg_.peer_mss, own) - (neg_.timestamps ? 12 : 0);
 }
@@ -190,8 +191,7 @@ bool Connection::CheckSequence(const Segment& seg) {
   if (v == SequenceVerdict::kAcceptable) {
     // RFC 7323 §4.3 (tcp_replace_ts_recent): remember the peer's timestamp from segments that
     // start at or before the left edge of the window we last offered.
-    if (neg_.timestamps && seg.options != nullptr && seg.options->timestamp &&
-        seg.seq <= rcv_wup) {
+    if (neg_.timestamps && seg.options != nullptr && seg.options->timestamp && seg.seq <= rcv_wup) {
       ts_recent_ = seg.options->timestamp->first;
       ts_recent_stamp_ = now();
     }
@@ -287,8 +287,7 @@ bool Connection::HandleAck(const Segment& seg) {
     if (state_ != State::kEstablished) SendChallengeAck();
     return false;
   }
-  const uint32_t max_window =
-      static_cast<uint32_t>(std::min<uint64_t>(max_snd_wnd_, bytes_acked_));
+  const uint32_t max_window = static_cast<uint32_t>(std::min<uint64_t>(max_snd_wnd_, bytes_acked_));
   if (seg.ack < snd_una_ - max_window) {
     SendChallengeAck();
     return false;
@@ -307,8 +306,9 @@ bool Connection::HandleAck(const Segment& seg) {
       blocks[i] = {SndOffset(Seq(seg.options->sack[i].left)),
                    SndOffset(Seq(seg.options->sack[i].right))};
     }
-    newly_sacked = sacks_.Update(SndOffset(seg.ack), SndOffset(prior_una), SndOffset(snd_max_),
-                                 std::span(blocks).first(n))
+    newly_sacked = sacks_
+                       .Update(SndOffset(seg.ack), SndOffset(prior_una), SndOffset(snd_max_),
+                               std::span(blocks).first(n))
                        .newly_sacked;
   }
   if (seg.ack > prior_una) {
@@ -322,8 +322,8 @@ bool Connection::HandleAck(const Segment& seg) {
         (dupacks_ >= 3 || sacks_.IsLost(SndOffset(snd_una_), mss_))) {
       EnterRecovery();
     }
-  } else if (seg.ack == prior_una && seg.payload.empty() && !seg.fin() &&
-             snd_wnd_ == prior_wnd && snd_nxt_ != snd_una_) {
+  } else if (seg.ack == prior_una && seg.payload.empty() && !seg.fin() && snd_wnd_ == prior_wnd &&
+             snd_nxt_ != snd_una_) {
     // A duplicate ACK (RFC 5681 §2). The third starts fast retransmit (RFC 5681 §3.2) with
     // NewReno's recovery point (RFC 6582); later ones inflate the window.
     ++dupacks_;
@@ -336,8 +336,8 @@ bool Connection::HandleAck(const Segment& seg) {
       cc_->SetState(cc_state_, CaState::kRecovery, now());
       rtt_probe_.reset();
       const uint64_t off = SndOffset(snd_una_);
-      const size_t len = static_cast<size_t>(
-          std::min<uint64_t>(CurrentMss(), snd_buf_.end_offset() > off ? snd_buf_.end_offset() - off : 0));
+      const size_t len = static_cast<size_t>(std::min<uint64_t>(
+          CurrentMss(), snd_buf_.end_offset() > off ? snd_buf_.end_offset() - off : 0));
       if (len > 0) SendSegment(snd_una_, wire::kAck, off, len, false);
     } else if (dupacks_ > 3 && in_recovery_) {
       cc_state_.cwnd += 1;
@@ -440,8 +440,8 @@ void Connection::OnNewAck(uint32_t acked, bool fin_acked, const Segment& seg) {
   // Let the send buffer grow with the window, as Linux's tcp_sndbuf_expand does (up to
   // tcp_wmem[2]), unless the application fixed SO_SNDBUF.
   if (opts_.sndbuf == 0) {
-    const size_t want = std::min<size_t>(2ull * cc_state_.cwnd * mss_,
-                                         static_cast<size_t>(ctx.sysctl.tcp_wmem[2]));
+    const size_t want =
+        std::min<size_t>(2ull * cc_state_.cwnd * mss_, static_cast<size_t>(ctx.sysctl.tcp_wmem[2]));
     if (want > snd_buf_.capacity()) snd_buf_.set_capacity(want);
   }
   if (snd_una_ == snd_max_) {

@@ -133,12 +133,12 @@ Connection* TcpLayer::Connect(wire::Ipv4Address remote, uint16_t remote_port, ui
                               const ConnectionOptions& options, int* error) {
   FourTuple t{local_ip(), local_port, remote, remote_port};
   if (local_port == 0) {
-    std::optional<uint16_t> port = ports_.PickPort(
-        t.local_ip, remote, remote_port, ctx_.sysctl.ip_local_port_range, ctx_.now(),
-        [&](uint16_t p) {
-          return !listeners_.contains(p) && !conns_.contains(FourTuple{t.local_ip, p, remote,
-                                                                       remote_port});
-        });
+    std::optional<uint16_t> port =
+        ports_.PickPort(t.local_ip, remote, remote_port, ctx_.sysctl.ip_local_port_range,
+                        ctx_.now(), [&](uint16_t p) {
+                          return !listeners_.contains(p) &&
+                                 !conns_.contains(FourTuple{t.local_ip, p, remote, remote_port});
+                        });
     if (!port) {
       *error = EADDRNOTAVAIL;
       return nullptr;

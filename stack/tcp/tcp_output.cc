@@ -36,8 +36,8 @@ uint16_t Connection::WindowToAdvertise() {
 // with its options still fits the MTU.
 uint32_t Connection::CurrentMss() const {
   if (!neg_.sack) return mss_;
-  const size_t n = std::min<size_t>(rcv_buf_.sack_blocks().size() + (rcv_buf_.pending_dsack() ? 1 : 0),
-                                     neg_.timestamps ? 3 : 4);
+  const size_t n = std::min<size_t>(
+      rcv_buf_.sack_blocks().size() + (rcv_buf_.pending_dsack() ? 1 : 0), neg_.timestamps ? 3 : 4);
   return n == 0 ? mss_ : mss_ - static_cast<uint32_t>(4 + 8 * n);
 }
 
@@ -66,9 +66,9 @@ void Connection::SendSegment(Seq seq, uint8_t flags, uint64_t data_offset, size_
   }
   if (syn_options) {
     // Linux tcp_syn_options: MSS, then SACK-permitted and timestamps, then window scale.
-    o.mss = static_cast<uint16_t>(opts_.user_mss > 0 ? std::min<uint32_t>(opts_.user_mss,
-                                                                          layer_.mtu_mss())
-                                                     : layer_.mtu_mss());
+    o.mss = static_cast<uint16_t>(opts_.user_mss > 0
+                                      ? std::min<uint32_t>(opts_.user_mss, layer_.mtu_mss())
+                                      : layer_.mtu_mss());
     if (state_ == State::kSynSent || neg_.sack) o.sack_permitted = sc.tcp_sack != 0;
     if (state_ == State::kSynSent ? sc.tcp_timestamps != 0 : neg_.timestamps) {
       o.timestamp = std::make_pair(TsVal(), state_ == State::kSynSent ? 0u : ts_recent_);
@@ -99,8 +99,8 @@ void Connection::SendSegment(Seq seq, uint8_t flags, uint64_t data_offset, size_
   layer_.Transmit(tuple_, h, o, data.first, data.second);
 
   net::NetContext& ctx = layer_.ctx();
-  const uint32_t seg_len = static_cast<uint32_t>(len) + ((flags & wire::kSyn) ? 1 : 0) +
-                           ((flags & wire::kFin) ? 1 : 0);
+  const uint32_t seg_len =
+      static_cast<uint32_t>(len) + ((flags & wire::kSyn) ? 1 : 0) + ((flags & wire::kFin) ? 1 : 0);
   if (seg_len > 0 && seq < snd_max_) ctx.mib.Inc(Counter::kTcpRetransSegs);
   if (seg_len > 0 && seq + seg_len > snd_max_) snd_max_ = seq + seg_len;
   if (flags & wire::kAck) {
@@ -112,9 +112,7 @@ void Connection::SendSegment(Seq seq, uint8_t flags, uint64_t data_offset, size_
   last_send_ = now();
 }
 
-void Connection::SendAck() {
-  SendSegment(snd_nxt_, wire::kAck, 0, 0, false);
-}
+void Connection::SendAck() { SendSegment(snd_nxt_, wire::kAck, 0, 0, false); }
 
 // RFC 5961 §3.2/§4.2: answer a suspicious RST or SYN with an ACK that tells a legitimate peer where
 // we are, at most one per tcp_invalid_ratelimit ms (Linux tcp_send_challenge_ack).

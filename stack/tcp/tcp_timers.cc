@@ -23,6 +23,23 @@ Duration ModelTimeout(int boundary, Duration rto_base) {
 }  // namespace
 
 void Connection::OnTimer(timers::Timer& t, Instant) {
+  net::NetContext& ctx = layer_.ctx();
+  if (ctx.trace != nullptr) {
+    // The names `ss -o` uses for the same timers: on (retransmission), persist (zero-window
+    // probe), keepalive, timewait; and delack.
+    TraceEvent e;
+    e.time = now();
+    e.kind = TraceKind::kTimer;
+    e.what = &t == &rtx_timer_         ? (snd_wnd_ == 0 && snd_nxt_ == snd_una_ ? "persist" : "on")
+             : &t == &delack_timer_    ? "delack"
+             : &t == &keepalive_timer_ ? "keepalive"
+                                       : "timewait";
+    e.local_ip = tuple_.local_ip;
+    e.local_port = tuple_.local_port;
+    e.remote_ip = tuple_.remote_ip;
+    e.remote_port = tuple_.remote_port;
+    ctx.trace->OnEvent(e);
+  }
   if (&t == &rtx_timer_) {
     OnRetransmitTimer();
   } else if (&t == &delack_timer_) {
@@ -35,9 +52,7 @@ void Connection::OnTimer(timers::Timer& t, Instant) {
   }
 }
 
-void Connection::ArmRetransmitTimer() {
-  layer_.ctx().wheel.ArmAfter(rtx_timer_, rto_.Rto());
-}
+void Connection::ArmRetransmitTimer() { layer_.ctx().wheel.ArmAfter(rtx_timer_, rto_.Rto()); }
 
 void Connection::OnRetransmitTimer() {
   net::NetContext& ctx = layer_.ctx();
@@ -46,8 +61,8 @@ void Connection::OnRetransmitTimer() {
     // tcp_write_timeout for SYN_SENT: syn_retries (TCP_SYNCNT or tcp_syn_retries) plus, since
     // Linux 6.5, tcp_syn_linear_timeouts retransmissions; counted, not time-modelled.
     const int retries = opts_.syn_retries > 0 ? opts_.syn_retries : sc.tcp_syn_retries;
-    const int max = state_ == State::kSynSent ? retries + sc.tcp_syn_linear_timeouts
-                                              : sc.tcp_synack_retries;
+    const int max =
+        state_ == State::kSynSent ? retries + sc.tcp_syn_linear_timeouts : sc.tcp_synack_retries;
     if (retransmits_ >= max) {
       ctx.mib.Inc(Counter::kTcpExtTCPAbortOnTimeout);
       Done(ETIMEDOUT);  // no RST (tcp_write_err)

@@ -160,7 +160,7 @@ TEST(PingScenario, SameSeedReplaysByteForByteOtherSeedDoesNot) {
 TEST(PingScenario, BandwidthAndQueueLimitShapeTheWire) {
   sim::Impairments imp;
   imp.delay = milliseconds(1);
-  imp.bandwidth_bps = 1'000'000;   // 1 Mbit/s: a 74-byte frame takes 592 us
+  imp.bandwidth_bps = 1'000'000;  // 1 Mbit/s: a 74-byte frame takes 592 us
   imp.queue_limit_bytes = 3000;
   Pair p(3, imp);
   p.Ping(1, milliseconds(1));  // resolve ARP first

@@ -13,10 +13,10 @@
 namespace taptcp {
 namespace {
 
-using testing::BlackHole;
-using testing::TcpPair;
 using tcp::Seq;
 using tcp::State;
+using testing::BlackHole;
+using testing::TcpPair;
 
 struct TcpFrame {
   Instant at;
@@ -129,8 +129,8 @@ void CheckSynSchedule(int linear, const std::vector<double>& expect_retx, double
   ASSERT_TRUE(client.sysctl().Set("net.ipv4.tcp_syn_linear_timeouts", std::to_string(linear)).ok());
   const int c = client.sockets().Socket();
   client.sockets().Connect(c, {*wire::Ipv4Address::Parse("192.0.2.30"), 80});
-  ASSERT_TRUE(net.RunUntil([&] { return client.sockets().Poll(c) & socket::kErr; },
-                           kEpoch + seconds(300)));
+  ASSERT_TRUE(
+      net.RunUntil([&] { return client.sockets().Poll(c) & socket::kErr; }, kEpoch + seconds(300)));
   const auto syns = TcpFrames(hole.swallowed);
   ASSERT_EQ(syns.size(), expect_retx.size() + 1);
   const Instant t0 = syns[0].at;
@@ -186,7 +186,8 @@ std::pair<std::vector<uint8_t>, std::vector<uint8_t>> EchoTransfer(TcpPair& p,
           const int64_t n = sa.Send(s, std::span(at_server).subspan(echoed_out));
           if (n > 0) echoed_out += static_cast<size_t>(n);
         }
-        for (int64_t n; (n = ca.Recv(c, buf)) > 0;) back.insert(back.end(), buf.begin(), buf.begin() + n);
+        for (int64_t n; (n = ca.Recv(c, buf)) > 0;)
+          back.insert(back.end(), buf.begin(), buf.begin() + n);
         return back.size() >= data.size();
       },
       limit);
@@ -227,7 +228,8 @@ TEST_P(TcpLossyTransfer, DeliversEveryByteInOrder) {
     EXPECT_GT(p.client->mib().Get(Counter::kTcpRetransSegs), 0u);
   }
   if (GetParam().duplicate > 0) {
-    EXPECT_EQ(p.client->mib().Get(Counter::kTcpRetransSegs), 0u);  // SACK sees duplicates for what they are
+    EXPECT_EQ(p.client->mib().Get(Counter::kTcpRetransSegs),
+              0u);  // SACK sees duplicates for what they are
   }
   // Every segment fit the MTU with its options (SACK blocks shrink the data a segment carries).
   EXPECT_EQ(p.client->mib().Get(Counter::kIpOutDiscards), 0u);
@@ -251,9 +253,7 @@ INSTANTIATE_TEST_SUITE_P(Wires, TcpLossyTransfer,
 class Stream {
  public:
   Stream() : block_(RandomBytes(kBlock, 99)) {}
-  uint8_t At(uint64_t i) const {
-    return block_[i & (kBlock - 1)] ^ static_cast<uint8_t>(i >> 20);
-  }
+  uint8_t At(uint64_t i) const { return block_[i & (kBlock - 1)] ^ static_cast<uint8_t>(i >> 20); }
   void Fill(uint64_t offset, std::span<uint8_t> out) const {
     for (size_t i = 0; i < out.size(); ++i) out[i] = At(offset + i);
   }
@@ -352,8 +352,19 @@ const tcp::Connection* FindConn(const Stack& s, uint16_t local_port) {
   return nullptr;
 }
 
+struct TraceLog final : TraceSink {
+  void OnEvent(const TraceEvent& e) override { lines.push_back(FormatTraceJson(e)); }
+  bool Has(std::string_view needle) const {
+    return std::any_of(lines.begin(), lines.end(),
+                       [&](const std::string& l) { return l.find(needle) != std::string::npos; });
+  }
+  std::vector<std::string> lines;
+};
+
 TEST(TcpScenario, ActiveCloserWaitsInTimeWaitForSixtySeconds) {
   TcpPair p;
+  TraceLog trace;
+  p.client->set_trace(&trace);
   const int l = p.Listen(80);
   const std::pair<int, int> cs = p.Establish(l, 80);
   const int c = cs.first, s = cs.second;
@@ -380,6 +391,13 @@ TEST(TcpScenario, ActiveCloserWaitsInTimeWaitForSixtySeconds) {
   EXPECT_LE(waited, milliseconds(60000 + 7500));  // 2 MSL, plus at most 1/8 timer lateness
   EXPECT_EQ(p.client->mib().Get(Counter::kTcpExtTW), 1u);
   EXPECT_EQ(p.server->mib().Get(Counter::kTcpExtTW), 0u);
+  // The trace shows the close as a student would follow it, with the timer that ended it.
+  for (const char* state :
+       {R"("what":"FIN-WAIT-1","detail":"ESTAB")", R"("what":"FIN-WAIT-2","detail":"FIN-WAIT-1")",
+        R"("what":"TIME-WAIT","detail":"FIN-WAIT-2")", R"("what":"CLOSE","detail":"TIME-WAIT")"}) {
+    EXPECT_TRUE(trace.Has(state)) << state;
+  }
+  EXPECT_TRUE(trace.Has(R"("kind":"timer","what":"timewait")"));
   EXPECT_EQ(p.client->mib().Get(Counter::kTcpCurrEstab), 0u);
   EXPECT_EQ(p.server->mib().Get(Counter::kTcpCurrEstab), 0u);
   // Four segments closed it: FIN, ACK, FIN, ACK.
@@ -430,9 +448,9 @@ TEST(TcpScenario, ResetInWindowButNotAtRcvNxtDrawsAChallengeAck) {
   h.flags = wire::kRst;
   std::vector<uint8_t> seg(20);
   wire::WriteTcpSegment(seg, p.client->config().addr, p.server->config().addr, h, {}, {});
-  const auto frame = testing::Ipv4Frame(p.server->config().mac, p.client->config().mac,
-                                        p.client->config().addr, p.server->config().addr,
-                                        wire::kProtoTcp, seg);
+  const auto frame =
+      testing::Ipv4Frame(p.server->config().mac, p.client->config().mac, p.client->config().addr,
+                         p.server->config().addr, wire::kProtoTcp, seg);
   const size_t before = p.wire.frames.size();
   p.net.Deliver(p.server.get(), frame, p.net.now());
   p.net.RunFor(milliseconds(100));
@@ -445,11 +463,11 @@ TEST(TcpScenario, ResetInWindowButNotAtRcvNxtDrawsAChallengeAck) {
   // The same RST at exactly RCV.NXT resets the connection.
   h.seq = sc->rcv_nxt().value();
   wire::WriteTcpSegment(seg, p.client->config().addr, p.server->config().addr, h, {}, {});
-  p.net.Deliver(p.server.get(),
-                testing::Ipv4Frame(p.server->config().mac, p.client->config().mac,
-                                   p.client->config().addr, p.server->config().addr,
-                                   wire::kProtoTcp, seg),
-                p.net.now());
+  p.net.Deliver(
+      p.server.get(),
+      testing::Ipv4Frame(p.server->config().mac, p.client->config().mac, p.client->config().addr,
+                         p.server->config().addr, wire::kProtoTcp, seg),
+      p.net.now());
   p.net.RunFor(milliseconds(10));
   int err = 0;
   p.server->sockets().GetSockOpt(s, socket::kSolSocket, socket::kSoError, &err);
@@ -480,11 +498,11 @@ TEST(TcpScenario, DuplicateDataIsReportedWithADsackBlock) {
   std::vector<uint8_t> seg(25);
   wire::WriteTcpSegment(seg, p.client->config().addr, p.server->config().addr, h, {}, hello);
   const size_t before = p.wire.frames.size();
-  p.net.Deliver(p.server.get(),
-                testing::Ipv4Frame(p.server->config().mac, p.client->config().mac,
-                                   p.client->config().addr, p.server->config().addr,
-                                   wire::kProtoTcp, seg),
-                p.net.now());
+  p.net.Deliver(
+      p.server.get(),
+      testing::Ipv4Frame(p.server->config().mac, p.client->config().mac, p.client->config().addr,
+                         p.server->config().addr, wire::kProtoTcp, seg),
+      p.net.now());
   p.net.RunFor(milliseconds(10));
   const auto after = TcpFrames(std::vector(p.wire.frames.begin() + before, p.wire.frames.end()));
   ASSERT_GE(after.size(), 1u);
@@ -514,11 +532,11 @@ TEST(TcpScenario, SynInEstablishedDrawsAChallengeAck) {
   h.window = 1000;
   std::vector<uint8_t> seg(20);
   wire::WriteTcpSegment(seg, p.client->config().addr, p.server->config().addr, h, {}, {});
-  p.net.Deliver(p.server.get(),
-                testing::Ipv4Frame(p.server->config().mac, p.client->config().mac,
-                                   p.client->config().addr, p.server->config().addr,
-                                   wire::kProtoTcp, seg),
-                p.net.now());
+  p.net.Deliver(
+      p.server.get(),
+      testing::Ipv4Frame(p.server->config().mac, p.client->config().mac, p.client->config().addr,
+                         p.server->config().addr, wire::kProtoTcp, seg),
+      p.net.now());
   p.net.RunFor(milliseconds(10));
   EXPECT_EQ(FindConn(*p.server, 80)->state(), State::kEstablished);
   EXPECT_EQ(p.server->mib().Get(Counter::kTcpExtTCPSYNChallenge), 1u);
@@ -559,8 +577,7 @@ TEST(TcpScenario, KeepaliveGivesUpOnASilentPeerWithRstAndEtimedout) {
   SetKeepalive(p.client->sockets(), c);
   const Instant quiet = p.net.now();
   p.link->impairments(1).loss = 1.0;  // the server's answers no longer arrive
-  ASSERT_TRUE(p.RunUntil([&] { return p.client->sockets().Poll(c) & socket::kErr; },
-                         seconds(60)));
+  ASSERT_TRUE(p.RunUntil([&] { return p.client->sockets().Poll(c) & socket::kErr; }, seconds(60)));
   // keepidle 10 s, then 3 probes 5 s apart, then give up: 10 + 3 x 5 = 25 s.
   const double took = ToSeconds(p.net.now() - quiet);
   EXPECT_GE(took, 25.0);
@@ -586,7 +603,8 @@ double SecondsUntilRetries2Abort(int retries2) {
   const std::vector<uint8_t> data(1000, 1);
   EXPECT_EQ(p.client->sockets().Send(c, data), 1000);
   const Instant sent = p.net.now();
-  EXPECT_TRUE(p.RunUntil([&] { return p.client->sockets().Poll(c) & socket::kErr; }, seconds(2000)));
+  EXPECT_TRUE(
+      p.RunUntil([&] { return p.client->sockets().Poll(c) & socket::kErr; }, seconds(2000)));
   int err = 0;
   p.client->sockets().GetSockOpt(c, socket::kSolSocket, socket::kSoError, &err);
   EXPECT_EQ(err, ETIMEDOUT);

@@ -732,8 +732,8 @@ TEST_P(StateMatrix, Row) {
   std::string first = failures.GetTestPartResult(0).message();
   first = first.substr(0, first.find("\nGoogle Test trace"));
   std::replace(first.begin(), first.end(), '\n', ' ');
-  GTEST_SKIP() << "known deviation from Linux, owned by " << KnownDeviationOwner(row.setup)
-               << ": " << first;
+  GTEST_SKIP() << "known deviation from Linux, owned by " << KnownDeviationOwner(row.setup) << ": "
+               << first;
 }
 
 void CheckRow(const Row& row) {

@@ -70,7 +70,8 @@ struct TcpPair {
 // A host that answers ARP for its address and swallows everything else: a TCP black hole.
 class BlackHole final : public Driveable {
  public:
-  BlackHole(Link* out, wire::MacAddress mac, wire::Ipv4Address ip) : out_(out), mac_(mac), ip_(ip) {}
+  BlackHole(Link* out, wire::MacAddress mac, wire::Ipv4Address ip)
+      : out_(out), mac_(mac), ip_(ip) {}
   void Input(std::span<const uint8_t> frame, Instant now) override {
     wire::EthernetView eth;
     wire::ArpView arp;
@@ -78,8 +79,8 @@ class BlackHole final : public Driveable {
         eth.ethertype() == wire::kArp &&
         wire::ArpView::Parse(eth.payload(), &arp) == wire::DropReason::kNone &&
         arp.op() == wire::kArpOpRequest && arp.target_ip() == ip_) {
-      const auto reply = ArpFrame(wire::kArpOpReply, arp.sender_mac(), mac_, ip_,
-                                  arp.sender_mac(), arp.sender_ip());
+      const auto reply = ArpFrame(wire::kArpOpReply, arp.sender_mac(), mac_, ip_, arp.sender_mac(),
+                                  arp.sender_ip());
       out_->Transmit(reply, now);
       return;
     }

@@ -44,9 +44,8 @@ inline std::vector<uint8_t> ArpFrame(uint16_t op, wire::MacAddress eth_dst, wire
 
 // An Ethernet + IPv4 frame around `l4` (ICMP, TCP...), checksummed.
 inline std::vector<uint8_t> Ipv4Frame(wire::MacAddress eth_dst, wire::MacAddress eth_src,
-                                      wire::Ipv4Address src, wire::Ipv4Address dst,
-                                      uint8_t proto, std::span<const uint8_t> l4,
-                                      uint16_t id = 1) {
+                                      wire::Ipv4Address src, wire::Ipv4Address dst, uint8_t proto,
+                                      std::span<const uint8_t> l4, uint16_t id = 1) {
   std::vector<uint8_t> f(wire::kEthernetHeaderSize + wire::kIpv4MinHeaderSize + l4.size());
   size_t n = wire::WriteEthernetHeader(f, eth_dst, eth_src, wire::kIpv4);
   wire::Ipv4HeaderFields h;

@@ -60,8 +60,7 @@ ParsedIcmp ParseIcmpFrame(const std::vector<uint8_t>& f) {
 }
 
 TEST_F(NetTest, AnswersArpRequestForItsAddressAndLearnsTheSender) {
-  In(ArpFrame(wire::kArpOpRequest, wire::MacAddress::Broadcast(), kPeerMac, kPeerIp, {},
-              kStackIp));
+  In(ArpFrame(wire::kArpOpRequest, wire::MacAddress::Broadcast(), kPeerMac, kPeerIp, {}, kStackIp));
   ASSERT_EQ(link_.frames.size(), 1u);
   const auto& f = link_.frames[0].bytes;
   EXPECT_EQ(f.size(), wire::kMinEthernetFrame);  // padded like a NIC pads
@@ -344,8 +343,8 @@ TEST_F(NetTest, MartianSourcesAreDropped) {
   for (const char* src : {"127.0.0.1", "224.0.0.1", "255.255.255.255", "0.0.0.0", "192.0.2.2"}) {
     std::vector<uint8_t> icmp(8);
     wire::WriteIcmpEcho(icmp, wire::kEchoRequest, 1, 1, {});
-    In(Ipv4Frame(kStackMac, kPeerMac, *wire::Ipv4Address::Parse(src), kStackIp,
-                 wire::kProtoIcmp, icmp));
+    In(Ipv4Frame(kStackMac, kPeerMac, *wire::Ipv4Address::Parse(src), kStackIp, wire::kProtoIcmp,
+                 icmp));
   }
   EXPECT_TRUE(link_.frames.empty());
   EXPECT_EQ(stack_.mib().Drops(DropReason::kIpMartianSource), 5u);
