@@ -68,19 +68,11 @@ class ScriptedPeer final : public Driveable {
       : out_(out), mac_(mac), ip_(ip) {}
 
   void Input(std::span<const uint8_t> frame, Instant now) override {
-    wire::EthernetView eth;
-    wire::ArpView arp;
-    if (wire::EthernetView::Parse(frame, &eth) == wire::DropReason::kNone &&
-        eth.ethertype() == wire::kArp &&
-        wire::ArpView::Parse(eth.payload(), &arp) == wire::DropReason::kNone) {
-      if (arp.op() == wire::kArpOpRequest && arp.target_ip() == ip_) {
-        const auto reply = ArpFrame(wire::kArpOpReply, arp.sender_mac(), mac_, ip_,
-                                    arp.sender_mac(), arp.sender_ip());
-        out_->Transmit(reply, now);
-      }
+    if (std::optional<std::vector<uint8_t>> reply = ArpReplyFor(frame, mac_, ip_)) {
+      out_->Transmit(*reply, now);
       return;
     }
-    if (auto s = ParseTcpFrame(now, frame)) received_.push_back(*s);
+    if (auto s = ParseTcpFrame(now, frame)) received_.push_back(*s);  // ARP and others: nullopt
   }
   void Advance(Instant) override {}
   std::optional<Instant> NextDeadline() const override { return std::nullopt; }

@@ -73,15 +73,8 @@ class BlackHole final : public Driveable {
   BlackHole(Link* out, wire::MacAddress mac, wire::Ipv4Address ip)
       : out_(out), mac_(mac), ip_(ip) {}
   void Input(std::span<const uint8_t> frame, Instant now) override {
-    wire::EthernetView eth;
-    wire::ArpView arp;
-    if (wire::EthernetView::Parse(frame, &eth) == wire::DropReason::kNone &&
-        eth.ethertype() == wire::kArp &&
-        wire::ArpView::Parse(eth.payload(), &arp) == wire::DropReason::kNone &&
-        arp.op() == wire::kArpOpRequest && arp.target_ip() == ip_) {
-      const auto reply = ArpFrame(wire::kArpOpReply, arp.sender_mac(), mac_, ip_, arp.sender_mac(),
-                                  arp.sender_ip());
-      out_->Transmit(reply, now);
+    if (std::optional<std::vector<uint8_t>> reply = ArpReplyFor(frame, mac_, ip_)) {
+      out_->Transmit(*reply, now);
       return;
     }
     swallowed.push_back({now, std::vector<uint8_t>(frame.begin(), frame.end())});

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -40,6 +41,21 @@ inline std::vector<uint8_t> ArpFrame(uint16_t op, wire::MacAddress eth_dst, wire
   size_t n = wire::WriteEthernetHeader(f, eth_dst, sha, wire::kArp);
   wire::WriteArp(std::span<uint8_t>(f).subspan(n), op, sha, spa, tha, tpa);
   return f;
+}
+
+// If `frame` is an ARP request for `ip`, the reply a host with `mac` sends (RFC 826); else nullopt.
+// Scripted peers use it to be reachable without a stack of their own.
+inline std::optional<std::vector<uint8_t>> ArpReplyFor(std::span<const uint8_t> frame,
+                                                       wire::MacAddress mac, wire::Ipv4Address ip) {
+  wire::EthernetView eth;
+  wire::ArpView arp;
+  if (wire::EthernetView::Parse(frame, &eth) != wire::DropReason::kNone ||
+      eth.ethertype() != wire::kArp ||
+      wire::ArpView::Parse(eth.payload(), &arp) != wire::DropReason::kNone ||
+      arp.op() != wire::kArpOpRequest || arp.target_ip() != ip) {
+    return std::nullopt;
+  }
+  return ArpFrame(wire::kArpOpReply, arp.sender_mac(), mac, ip, arp.sender_mac(), arp.sender_ip());
 }
 
 // An Ethernet + IPv4 frame around `l4` (ICMP, TCP...), checksummed.
