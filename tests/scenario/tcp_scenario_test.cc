@@ -407,6 +407,44 @@ TEST(TcpScenario, ActiveCloserWaitsInTimeWaitForSixtySeconds) {
   EXPECT_EQ(fins, 2);
 }
 
+// RFC 9293 §3.5 figure 8: both sides send SYN at the same moment from bound ports; each answers
+// the other's SYN with a SYN-ACK from SYN-RECEIVED, and both end ESTABLISHED with data flowing.
+TEST(TcpScenario, SimultaneousOpenGoesThroughSynReceivedOnBothSides) {
+  sim::Impairments imp;
+  imp.delay = milliseconds(10);
+  TcpPair p(imp);
+  socket::SocketApi& a = p.client->sockets();
+  socket::SocketApi& b = p.server->sockets();
+  const int fa = a.Socket(), fb = b.Socket();
+  ASSERT_EQ(a.Bind(fa, {wire::Ipv4Address::Any(), 5000}), 0);
+  ASSERT_EQ(b.Bind(fb, {wire::Ipv4Address::Any(), 6000}), 0);
+  // Resolve ARP first, so both SYNs leave at the same instant and cross on the wire.
+  p.client->icmp().SendEchoRequest(p.server->config().addr, 1, 1, {});
+  p.net.RunFor(milliseconds(100));
+  ASSERT_EQ(a.Connect(fa, {p.server->config().addr, 6000}), -EINPROGRESS);
+  ASSERT_EQ(b.Connect(fb, {p.client->config().addr, 5000}), -EINPROGRESS);
+  std::vector<State> seen_a;
+  ASSERT_TRUE(p.RunUntil([&] {
+    const tcp::Connection* ca = FindConn(*p.client, 5000);
+    if (ca != nullptr && (seen_a.empty() || seen_a.back() != ca->state())) {
+      seen_a.push_back(ca->state());
+    }
+    return (a.Poll(fa) & socket::kOut) && (b.Poll(fb) & socket::kOut);
+  }));
+  EXPECT_NE(std::find(seen_a.begin(), seen_a.end(), State::kSynReceived), seen_a.end());
+  EXPECT_EQ(FindConn(*p.client, 5000)->state(), State::kEstablished);
+  EXPECT_EQ(FindConn(*p.server, 6000)->state(), State::kEstablished);
+  // Each side counted an active open and no passive one.
+  EXPECT_EQ(p.client->mib().Get(Counter::kTcpActiveOpens), 1u);
+  EXPECT_EQ(p.server->mib().Get(Counter::kTcpActiveOpens), 1u);
+  EXPECT_EQ(p.server->mib().Get(Counter::kTcpPassiveOpens), 0u);
+  const std::vector<uint8_t> msg = {'s', 'i', 'm'};
+  ASSERT_EQ(a.Send(fa, msg), 3);
+  ASSERT_TRUE(p.RunUntil([&] { return b.Poll(fb) & socket::kIn; }));
+  uint8_t buf[8];
+  EXPECT_EQ(b.Recv(fb, buf), 3);
+}
+
 TEST(TcpScenario, SimultaneousCloseGoesThroughClosingToTimeWaitOnBothSides) {
   sim::Impairments imp;
   imp.delay = milliseconds(10);
