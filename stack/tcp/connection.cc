@@ -119,7 +119,7 @@ int64_t Connection::Recv(std::span<uint8_t> out, bool peek) {
     if (fin_received_ || read_shut_) return 0;
     if (error_ != 0) return -TakeError();
     if (state_ == State::kClosed) return 0;
-    return state_ == State::kSynSent ? -EAGAIN : -EAGAIN;
+    return -EAGAIN;  // nothing yet (also before the handshake completes)
   }
   const size_t n = peek ? rcv_buf_.Peek(out) : rcv_buf_.Read(out);
   if (!peek && state_ != State::kClosed) {

@@ -149,12 +149,10 @@ void Listener::OnRequestTimer(RequestSock& req) {
 void Listener::DropRequest(const FourTuple& t) { requests_.erase(t); }
 
 Connection* Listener::Accept() {
-  while (!accept_queue_.empty()) {
-    Connection* c = accept_queue_.front();
-    accept_queue_.pop_front();
-    return c;
-  }
-  return nullptr;
+  if (accept_queue_.empty()) return nullptr;
+  Connection* c = accept_queue_.front();
+  accept_queue_.pop_front();
+  return c;
 }
 
 // inet_csk_listen_stop: children nobody accepted are reset; pending requests vanish.

@@ -484,13 +484,8 @@ TEST(TcpScenario, ResetInWindowButNotAtRcvNxtDrawsAChallengeAck) {
   h.dst_port = 80;
   h.seq = (sc->rcv_nxt() + 100).value();
   h.flags = wire::kRst;
-  std::vector<uint8_t> seg(20);
-  wire::WriteTcpSegment(seg, p.client->config().addr, p.server->config().addr, h, {}, {});
-  const auto frame =
-      testing::Ipv4Frame(p.server->config().mac, p.client->config().mac, p.client->config().addr,
-                         p.server->config().addr, wire::kProtoTcp, seg);
   const size_t before = p.wire.frames.size();
-  p.net.Deliver(p.server.get(), frame, p.net.now());
+  p.ForgeToServer(h);
   p.net.RunFor(milliseconds(100));
   EXPECT_EQ(sc->state(), State::kEstablished);
   EXPECT_EQ(p.server->mib().Get(Counter::kTcpExtTCPChallengeACK), 1u);
@@ -500,12 +495,7 @@ TEST(TcpScenario, ResetInWindowButNotAtRcvNxtDrawsAChallengeAck) {
   EXPECT_EQ(after[0].ack, sc->rcv_nxt().value());
   // The same RST at exactly RCV.NXT resets the connection.
   h.seq = sc->rcv_nxt().value();
-  wire::WriteTcpSegment(seg, p.client->config().addr, p.server->config().addr, h, {}, {});
-  p.net.Deliver(
-      p.server.get(),
-      testing::Ipv4Frame(p.server->config().mac, p.client->config().mac, p.client->config().addr,
-                         p.server->config().addr, wire::kProtoTcp, seg),
-      p.net.now());
+  p.ForgeToServer(h);
   p.net.RunFor(milliseconds(10));
   int err = 0;
   p.server->sockets().GetSockOpt(s, socket::kSolSocket, socket::kSoError, &err);
@@ -533,14 +523,8 @@ TEST(TcpScenario, DuplicateDataIsReportedWithADsackBlock) {
   h.ack = cc->rcv_nxt().value();
   h.flags = wire::kAck | wire::kPsh;
   h.window = 1000;
-  std::vector<uint8_t> seg(25);
-  wire::WriteTcpSegment(seg, p.client->config().addr, p.server->config().addr, h, {}, hello);
   const size_t before = p.wire.frames.size();
-  p.net.Deliver(
-      p.server.get(),
-      testing::Ipv4Frame(p.server->config().mac, p.client->config().mac, p.client->config().addr,
-                         p.server->config().addr, wire::kProtoTcp, seg),
-      p.net.now());
+  p.ForgeToServer(h, hello);
   p.net.RunFor(milliseconds(10));
   const auto after = TcpFrames(std::vector(p.wire.frames.begin() + before, p.wire.frames.end()));
   ASSERT_GE(after.size(), 1u);
@@ -568,13 +552,7 @@ TEST(TcpScenario, SynInEstablishedDrawsAChallengeAck) {
   h.seq = 12345;
   h.flags = wire::kSyn;
   h.window = 1000;
-  std::vector<uint8_t> seg(20);
-  wire::WriteTcpSegment(seg, p.client->config().addr, p.server->config().addr, h, {}, {});
-  p.net.Deliver(
-      p.server.get(),
-      testing::Ipv4Frame(p.server->config().mac, p.client->config().mac, p.client->config().addr,
-                         p.server->config().addr, wire::kProtoTcp, seg),
-      p.net.now());
+  p.ForgeToServer(h);
   p.net.RunFor(milliseconds(10));
   EXPECT_EQ(FindConn(*p.server, 80)->state(), State::kEstablished);
   EXPECT_EQ(p.server->mib().Get(Counter::kTcpExtTCPSYNChallenge), 1u);

@@ -9,6 +9,7 @@
 
 #include "stack/sim/network.h"
 #include "stack/stack.h"
+#include "stack/wire/tcp.h"
 #include "tests/support/test_frames.h"
 
 namespace taptcp::testing {
@@ -59,6 +60,17 @@ struct TcpPair {
       return s >= 0 && (client->sockets().Poll(c) & socket::kOut);
     });
     return {c, s};
+  }
+
+  // Delivers a segment forged as if the client had sent it (header `h`, no options) to the
+  // server now: what a blind attacker or a confused peer could put on the wire.
+  void ForgeToServer(const wire::TcpHeaderFields& h, std::span<const uint8_t> payload = {}) {
+    std::vector<uint8_t> seg(20 + payload.size());
+    wire::WriteTcpSegment(seg, client->config().addr, server->config().addr, h, {}, payload);
+    net.Deliver(server.get(),
+                Ipv4Frame(server->config().mac, client->config().mac, client->config().addr,
+                          server->config().addr, wire::kProtoTcp, seg),
+                net.now());
   }
 
   sim::Network net;
