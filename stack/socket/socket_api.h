@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "stack/tcp/tcp_layer.h"
@@ -40,12 +41,17 @@ struct SockAddr {
 
 // The fields of struct tcp_info that `ss -i` prints (linux/tcp.h), units as Linux gives them.
 struct TcpInfo {
-  uint8_t state = 0;  // TCP_ESTABLISHED = 1, ... as Linux numbers them
-  uint8_t retransmits = 0;
-  uint32_t rto_us = 0, rtt_us = 0, rttvar_us = 0, snd_mss = 0, rcv_mss = 0;
-  uint32_t snd_cwnd = 0, snd_ssthresh = 0, unacked = 0;
+  uint8_t state = 0;     // TCP_ESTABLISHED = 1, ... as Linux numbers them
+  uint8_t ca_state = 0;  // TCP_CA_Open = 0 ... TCP_CA_Loss = 4
+  uint8_t retransmits = 0, backoff = 0;
+  uint32_t rto_us = 0, ato_us = 0, rtt_us = 0, rttvar_us = 0, min_rtt_us = 0;
+  uint32_t snd_mss = 0, rcv_mss = 0, advmss = 0, pmtu = 0;
+  uint32_t snd_cwnd = 0, snd_ssthresh = 0, unacked = 0, snd_wnd = 0, rcv_wnd = 0, rcv_space = 0;
   uint8_t snd_wscale = 0, rcv_wscale = 0;
   bool timestamps = false, sack = false, wscale = false;
+  uint64_t bytes_sent = 0, bytes_acked = 0, bytes_received = 0;
+  uint32_t segs_out = 0, segs_in = 0, data_segs_out = 0, data_segs_in = 0, total_retrans = 0;
+  std::string_view congestion;  // TCP_CONGESTION: "cubic", "reno"
 };
 
 class SocketApi {

@@ -34,8 +34,7 @@ Connection::Connection(TcpLayer& layer, const FourTuple& tuple, const Connection
       cc_(MakeCongestionControl(layer.ctx().sysctl.tcp_congestion_control)),
       rtx_timer_(this),
       delack_timer_(this),
-      keepalive_timer_(this),
-      timewait_timer_(this) {
+      sk_timer_(this) {
   if (!cc_) cc_ = MakeCongestionControl("reno");
   ts_offset_ = layer.ctx().sysctl.tcp_timestamps == 1 ? layer.isn().TimestampOffset(tuple) : 0;
   neg_.rcv_wscale = ReceiveWindowScale(layer.ctx().sysctl);
@@ -186,9 +185,10 @@ void Connection::Close(bool linger_zero) {
     Abort(0);
     return;
   }
-  if (state_ == State::kFinWait2 && !timewait_timer_.armed()) {
+  if (state_ == State::kFinWait2) {
+    // Now an orphan: FIN_WAIT2 no longer waits forever (the keepalive it may have had ends).
     const int secs = opts_.linger2_s > 0 ? opts_.linger2_s : ctx.sysctl.tcp_fin_timeout;
-    ctx.wheel.ArmAfter(timewait_timer_, seconds(secs));
+    ctx.wheel.ArmAfter(sk_timer_, seconds(secs));
   }
   Shutdown(true, true);
 }
@@ -239,8 +239,7 @@ void Connection::Done(int error) {
   if (error != 0) error_ = error;
   ctx.wheel.Cancel(rtx_timer_);
   ctx.wheel.Cancel(delack_timer_);
-  ctx.wheel.Cancel(keepalive_timer_);
-  ctx.wheel.Cancel(timewait_timer_);
+  ctx.wheel.Cancel(sk_timer_);
   SetState(State::kClosed);
   Notify();
   layer_.OnConnectionClosed(this);  // may free this connection: nothing after this line
@@ -250,12 +249,14 @@ std::optional<Connection::TimerInfo> Connection::ActiveTimer() const {
   auto at = [](const timers::Timer& t) {
     return kEpoch + milliseconds(static_cast<int64_t>(t.expiry_tick()));
   };
-  if (timewait_timer_.armed()) return TimerInfo{"timewait", at(timewait_timer_), 0};
+  // `ss -o` calls the TIME_WAIT and the orphaned FIN_WAIT2 timeouts both "timewait".
+  const bool closing_timer = state_ == State::kTimeWait || (state_ == State::kFinWait2 && orphan_);
+  if (sk_timer_.armed() && closing_timer) return TimerInfo{"timewait", at(sk_timer_), 0};
   if (rtx_timer_.armed()) {
     return TimerInfo{snd_wnd_ == 0 && snd_nxt_ == snd_una_ ? "persist" : "on", at(rtx_timer_),
                      retransmits_};
   }
-  if (keepalive_timer_.armed()) return TimerInfo{"keepalive", at(keepalive_timer_), 0};
+  if (sk_timer_.armed()) return TimerInfo{"keepalive", at(sk_timer_), 0};
   return std::nullopt;
 }
 

@@ -5,7 +5,7 @@
 //   connection.cc   construction, the socket-facing calls (send, recv, shutdown, close)
 //   tcp_input.cc    SEGMENT ARRIVES (RFC 9293 §3.10.7; Linux tcp_rcv_state_process)
 //   tcp_output.cc   building and sending segments, the window to advertise (tcp_output.c)
-//   tcp_timers.cc   retransmission, delayed ACK, keepalive, TIME_WAIT (tcp_timer.c)
+//   tcp_timers.cc   retransmission, delayed ACK, keepalive and TIME_WAIT (tcp_timer.c)
 #pragma once
 
 #include <cstdint>
@@ -68,6 +68,15 @@ struct Negotiated {
   bool sack = false;
 };
 
+// What `ss -i` reports of a connection's traffic (struct tcp_info's RFC 4898 counters).
+struct ConnectionStats {
+  uint64_t bytes_sent = 0;             // tcpi_bytes_sent: data bytes sent, retransmissions included
+  uint64_t bytes_received = 0;         // tcpi_bytes_received: data bytes RCV.NXT moved over
+  uint32_t segs_out = 0, segs_in = 0;  // tcpi_segs_out/in: every segment
+  uint32_t data_segs_out = 0, data_segs_in = 0;  // those with data
+  uint32_t total_retrans = 0;                    // tcpi_total_retrans
+};
+
 // Per-socket options the TCB consults (setsockopt). Sized to Linux's own limits (MAX_TCP_SYNCNT
 // 127, MAX_TCP_KEEPIDLE 32767, ...; SocketApi checks them), because every established connection
 // carries a copy and issue 3 asks for at most 1 KiB per connection.
@@ -127,6 +136,13 @@ class Connection final : private timers::TimerHandler {
   uint32_t mss() const { return mss_; }
   uint32_t cwnd() const { return cc_state_.cwnd; }
   const RtoEstimator& rto() const { return rto_; }
+  const ConnectionStats& stats() const { return stats_; }
+  uint64_t bytes_acked() const { return bytes_acked_; }
+  uint32_t ssthresh() const { return cc_state_.ssthresh; }
+  CaState ca_state() const { return cc_state_.ca_state; }
+  std::string_view congestion_control() const { return cc_->name(); }
+  uint32_t rcv_wnd() const { return rcv_wnd_; }
+  size_t rcv_space() const { return rcv_buf_.capacity(); }
   int retransmits() const { return retransmits_; }
   Seq snd_una() const { return snd_una_; }
   Seq snd_nxt() const { return snd_nxt_; }
@@ -208,26 +224,35 @@ class Connection final : private timers::TimerHandler {
   Instant now() const;
 
   TcpLayer& layer_;
-  FourTuple tuple_;
-  ConnectionOptions opts_;
-  State state_ = State::kClosed;
   ConnectionObserver* observer_ = nullptr;
+  FourTuple tuple_;
+  // The small fields together, so a connection stays under 1 KiB (issue 3's memory target).
+  State state_ = State::kClosed;
   bool orphan_ = false;
+  bool fin_queued_ = false;  // shutdown(WR)/close(): FIN goes after the queued data
+  bool fin_sent_ = false;
+  bool fin_received_ = false;
+  bool read_shut_ = false;
+  bool in_recovery_ = false;
+  bool ack_now_ = false;
+  bool rtt_probe_armed_ = false;  // a segment is being timed (Karn: never a retransmitted one)
+  uint8_t quickack_ = 0;          // quick-ack budget at start (TCP_MAX_QUICKACKS)
+  uint16_t syn_window_ = 0;       // the unscaled window of our SYN or SYN-ACK
+  uint16_t segs_since_ack_ = 0;   // full segments received since our last ACK
+  uint16_t probes_out_ = 0;       // icsk_probes_out: unanswered zero-window or keepalive probes
   int error_ = 0;
+  ConnectionOptions opts_;
 
   // Send sequence space (RFC 9293 §3.3.1).
   Seq iss_, snd_una_, snd_nxt_, snd_max_;
   uint32_t snd_wnd_ = 0;  // scaled
   Seq snd_wl1_, snd_wl2_;
-  bool fin_queued_ = false;  // shutdown(WR)/close(): FIN goes after the queued data
-  bool fin_sent_ = false;
+  uint32_t max_snd_wnd_ = 0;  // largest window the peer offered (RFC 5961 §5.2 MAX.SND.WND)
   // Receive sequence space.
   Seq irs_, rcv_nxt_;
-  uint32_t rcv_wnd_ = 0;     // what we last advertised, scaled
-  Seq rcv_adv_;              // right edge we advertised: never moved left
-  uint16_t syn_window_ = 0;  // the unscaled window of our SYN or SYN-ACK
-  bool fin_received_ = false;
-  bool read_shut_ = false;
+  uint32_t rcv_wnd_ = 0;            // what we last advertised, scaled
+  Seq rcv_adv_;                     // right edge we advertised: never moved left
+  std::optional<Seq> pending_fin_;  // a FIN that arrived ahead of missing data
 
   Negotiated neg_;
   uint32_t mss_ = 536;  // bytes of data per segment we send (options excluded)
@@ -243,32 +268,27 @@ class Connection final : private timers::TimerHandler {
   // Loss recovery: with SACK, RFC 6675's scoreboard and pipe; without, RFC 5681 §3.2 fast
   // retransmit and RFC 6582 NewReno.
   int dupacks_ = 0;
-  bool in_recovery_ = false;
   Seq recover_;
   SackScoreboard sacks_;
   uint64_t high_rxt_ = 0;    // RFC 6675 HighRxt + 1, as a stream offset
   uint64_t rescue_rxt_ = 0;  // RFC 6675 RescueRxt + 1; 0 while undefined
   Prr prr_;                  // RFC 6937 rate reduction while in recovery
-  // RTT sample without timestamps (Karn: only for segments never retransmitted).
-  std::optional<std::pair<Seq, Instant>> rtt_probe_;
+  // RTT sample without timestamps: the segment ending at rtt_probe_seq_, sent at rtt_probe_sent_.
+  Seq rtt_probe_seq_;
+  int retransmits_ = 0;  // icsk_retransmits
+  Instant rtt_probe_sent_{};
   Instant retrans_stamp_{};  // first retransmission of the current loss episode
-  int retransmits_ = 0;      // icsk_retransmits
-  int probes_out_ = 0;       // icsk_probes_out: unanswered zero-window probes
-  // Delayed ACK (tcp_send_delayed_ack): quick-ack budget at start, then every 2nd full segment.
-  int quickack_ = 0;
-  int segs_since_ack_ = 0;
-  bool ack_now_ = false;
   Instant last_recv_{};
   Instant last_send_{};
-  Instant last_oow_ack_{};          // tp->last_oow_ack_time: dupACK / challenge-ACK rate limit
-  uint64_t bytes_acked_ = 0;        // tp->bytes_acked: bounds how old an acceptable ACK may be
-  uint32_t max_snd_wnd_ = 0;        // largest window the peer offered (RFC 5961 §5.2 MAX.SND.WND)
-  std::optional<Seq> pending_fin_;  // a FIN that arrived ahead of missing data
+  Instant last_oow_ack_{};    // tp->last_oow_ack_time: dupACK / challenge-ACK rate limit
+  uint64_t bytes_acked_ = 0;  // tp->bytes_acked: bounds how old an acceptable ACK may be
+  ConnectionStats stats_;
 
   timers::Timer rtx_timer_;  // retransmit, SYN/FIN retries, zero-window probe
   timers::Timer delack_timer_;
-  timers::Timer keepalive_timer_;
-  timers::Timer timewait_timer_;  // TIME_WAIT 2MSL, orphan FIN_WAIT2 (tcp_fin_timeout)
+  // One timer for keepalive and for the TIME_WAIT / orphaned FIN_WAIT2 timeouts, as Linux's
+  // sk_timer serves both (tcp_keepalive_timer): a connection never needs the two at once.
+  timers::Timer sk_timer_;
 };
 
 }  // namespace taptcp::tcp

@@ -9,6 +9,8 @@ namespace taptcp::tcp {
 
 void Connection::OnSegment(const Segment& seg) {
   last_recv_ = now();
+  ++stats_.segs_in;
+  if (!seg.payload.empty()) ++stats_.data_segs_in;
   if (state_ == State::kSynSent) {
     OnSegmentSynSent(seg);
     Output();
@@ -63,7 +65,7 @@ void Connection::OnSegmentTimeWait(const Segment& seg) {
       if (ctx.sysctl.tcp_rfc1337 == 0) Done(0);
       return;
     }
-    ctx.wheel.ArmAfter(timewait_timer_, seconds(60));
+    ctx.wheel.ArmAfter(sk_timer_, seconds(60));
     if (has_ts) {
       ts_recent_ = tsval;
       ts_recent_stamp_ = now();
@@ -83,7 +85,7 @@ void Connection::OnSegmentTimeWait(const Segment& seg) {
   if (seg.rst()) return;
   // Every other segment is acknowledged (rate-limited); one with an ACK, or one PAWS rejected,
   // restarts the 2 MSL wait (an ACK-less SYN may be a fresh connection: no restart).
-  if (paws_reject || seg.has_ack()) ctx.wheel.ArmAfter(timewait_timer_, seconds(60));
+  if (paws_reject || seg.has_ack()) ctx.wheel.ArmAfter(sk_timer_, seconds(60));
   if (!OowRateLimited(&seg, Counter::kTcpExtTCPACKSkippedTimeWait)) SendAck();
 }
 
@@ -334,7 +336,7 @@ bool Connection::HandleAck(const Segment& seg) {
       cc_state_.ssthresh = cc_->SsThresh(cc_state_);
       cc_state_.cwnd = cc_state_.ssthresh + 3;
       cc_->SetState(cc_state_, CaState::kRecovery, now());
-      rtt_probe_.reset();
+      rtt_probe_armed_ = false;
       const uint64_t off = SndOffset(snd_una_);
       const size_t len = static_cast<size_t>(std::min<uint64_t>(
           CurrentMss(), snd_buf_.end_offset() > off ? snd_buf_.end_offset() - off : 0));
@@ -360,7 +362,7 @@ bool Connection::HandleAck(const Segment& seg) {
         // TCP_LINGER2). A FIN_WAIT2 reached by shutdown() keeps no timer.
         if (orphan_) {
           const int secs = opts_.linger2_s > 0 ? opts_.linger2_s : ctx.sysctl.tcp_fin_timeout;
-          ctx.wheel.ArmAfter(timewait_timer_, seconds(secs));
+          ctx.wheel.ArmAfter(sk_timer_, seconds(secs));
         }
       }
       break;
@@ -398,9 +400,9 @@ void Connection::OnNewAck(uint32_t acked, bool fin_acked, const Segment& seg) {
   // valid across retransmissions (RFC 7323 §4.1), in whole milliseconds, at least one
   // (tcp_rtt_tsopt_us).
   std::optional<Duration> rtt;
-  if (rtt_probe_ && seg.ack >= rtt_probe_->first) {
-    rtt = now() - rtt_probe_->second;
-    rtt_probe_.reset();
+  if (rtt_probe_armed_ && seg.ack >= rtt_probe_seq_) {
+    rtt = now() - rtt_probe_sent_;
+    rtt_probe_armed_ = false;
   } else if (neg_.timestamps && seg.options != nullptr && seg.options->timestamp &&
              seg.options->timestamp->second != 0) {
     const int32_t ms = static_cast<int32_t>(TsVal() - seg.options->timestamp->second);
@@ -484,6 +486,7 @@ void Connection::HandleData(const Segment& seg) {
   const uint64_t before = rcv_buf_.next_expected();
   const ReceiveBuffer::InsertResult r = rcv_buf_.Insert(RcvOffset(seg.seq), seg.payload);
   rcv_nxt_ += static_cast<uint32_t>(rcv_buf_.next_expected() - before);
+  stats_.bytes_received += rcv_buf_.next_expected() - before;
   if (r.out_of_order || r.duplicate > 0) {
     ack_now_ = true;  // out of order: ACK at once so the sender sees the hole (RFC 5681 §4.2)
   } else {
@@ -512,7 +515,7 @@ void Connection::HandleFin(const Segment& seg) {
       // tcp_data_queue does for any old segment; in TIME_WAIT also restart the 2 MSL wait
       // (RFC 9293 §3.10.7.4).
       ack_now_ = true;
-      if (state_ == State::kTimeWait) layer_.ctx().wheel.ArmAfter(timewait_timer_, seconds(60));
+      if (state_ == State::kTimeWait) layer_.ctx().wheel.ArmAfter(sk_timer_, seconds(60));
     }
     return;
   }
@@ -552,7 +555,7 @@ void Connection::EnterRecovery() {
   cc_->SetState(cc_state_, CaState::kRecovery, now());
   high_rxt_ = SndOffset(snd_una_);
   rescue_rxt_ = 0;
-  rtt_probe_.reset();
+  rtt_probe_armed_ = false;
   snd_nxt_ = snd_max_;
 }
 

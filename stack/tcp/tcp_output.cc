@@ -101,7 +101,15 @@ void Connection::SendSegment(Seq seq, uint8_t flags, uint64_t data_offset, size_
   net::NetContext& ctx = layer_.ctx();
   const uint32_t seg_len =
       static_cast<uint32_t>(len) + ((flags & wire::kSyn) ? 1 : 0) + ((flags & wire::kFin) ? 1 : 0);
-  if (seg_len > 0 && seq < snd_max_) ctx.mib.Inc(Counter::kTcpRetransSegs);
+  ++stats_.segs_out;
+  if (len > 0) {
+    ++stats_.data_segs_out;
+    stats_.bytes_sent += len;
+  }
+  if (seg_len > 0 && seq < snd_max_) {
+    ctx.mib.Inc(Counter::kTcpRetransSegs);
+    ++stats_.total_retrans;
+  }
   if (seg_len > 0 && seq + seg_len > snd_max_) snd_max_ = seq + seg_len;
   if (flags & wire::kAck) {
     // Any segment carrying an ACK satisfies a pending delayed ACK (tcp_event_ack_sent).
@@ -192,8 +200,10 @@ void Connection::Output() {
       const bool with_fin = last && fin_queued_ && !fin_sent_;
       uint8_t flags = wire::kAck | (last ? wire::kPsh : 0);
       if (with_fin) flags |= wire::kFin;
-      if (!rtt_probe_ && snd_nxt_ >= snd_max_) {
-        rtt_probe_ = std::make_pair(snd_nxt_ + static_cast<uint32_t>(len), now());
+      if (!rtt_probe_armed_ && snd_nxt_ >= snd_max_) {
+        rtt_probe_armed_ = true;
+        rtt_probe_seq_ = snd_nxt_ + static_cast<uint32_t>(len);
+        rtt_probe_sent_ = now();
       }
       SendSegment(snd_nxt_, flags, next, len, false);
       snd_nxt_ += static_cast<uint32_t>(len);

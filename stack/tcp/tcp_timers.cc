@@ -30,10 +30,11 @@ void Connection::OnTimer(timers::Timer& t, Instant) {
     TraceEvent e;
     e.time = now();
     e.kind = TraceKind::kTimer;
-    e.what = &t == &rtx_timer_         ? (snd_wnd_ == 0 && snd_nxt_ == snd_una_ ? "persist" : "on")
-             : &t == &delack_timer_    ? "delack"
-             : &t == &keepalive_timer_ ? "keepalive"
-                                       : "timewait";
+    e.what = &t == &rtx_timer_      ? (snd_wnd_ == 0 && snd_nxt_ == snd_una_ ? "persist" : "on")
+             : &t == &delack_timer_ ? "delack"
+             : (state_ == State::kTimeWait || (state_ == State::kFinWait2 && orphan_))
+                 ? "timewait"
+                 : "keepalive";
     e.local_ip = tuple_.local_ip;
     e.local_port = tuple_.local_port;
     e.remote_ip = tuple_.remote_ip;
@@ -45,10 +46,10 @@ void Connection::OnTimer(timers::Timer& t, Instant) {
   } else if (&t == &delack_timer_) {
     ack_now_ = true;
     Output();
-  } else if (&t == &keepalive_timer_) {
-    OnKeepaliveTimer();
-  } else if (&t == &timewait_timer_) {
+  } else if (state_ == State::kTimeWait || (state_ == State::kFinWait2 && orphan_)) {
     OnTimeWaitTimer();
+  } else {
+    OnKeepaliveTimer();
   }
 }
 
@@ -73,7 +74,7 @@ void Connection::OnRetransmitTimer() {
     // doubles: 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s and failure at 131 s with the defaults.
     const bool linear = state_ == State::kSynSent && retransmits_ < sc.tcp_syn_linear_timeouts;
     ++retransmits_;
-    rtt_probe_.reset();
+    rtt_probe_armed_ = false;
     SendSegment(iss_, state_ == State::kSynSent ? wire::kSyn : (wire::kSyn | wire::kAck), 0, 0,
                 true);
     if (!linear) rto_.Backoff();
@@ -126,7 +127,7 @@ void Connection::OnRetransmitTimer() {
   cc_->SetState(cc_state_, CaState::kLoss, now());
   in_recovery_ = false;
   dupacks_ = 0;
-  rtt_probe_.reset();
+  rtt_probe_armed_ = false;
   // Everything outstanding is presumed lost; resend from SND.UNA (the RFC 2018 §8 choice of
   // forgetting SACK state; Linux keeps it in tcp_timeout_mark_lost and skips SACKed data).
   sacks_.Reset();
@@ -147,14 +148,14 @@ void Connection::OnTimeWaitTimer() {
   }
 }
 
-void Connection::ArmKeepalive(Duration after) {
-  layer_.ctx().wheel.ArmAfter(keepalive_timer_, after);
-}
+void Connection::ArmKeepalive(Duration after) { layer_.ctx().wheel.ArmAfter(sk_timer_, after); }
 
 void Connection::SetKeepalive(bool on) {
   opts_.keepalive = on;
+  // TIME_WAIT and an orphan's FIN_WAIT2 use the same timer for their own timeout.
+  if (state_ == State::kTimeWait || (state_ == State::kFinWait2 && orphan_)) return;
   if (!on) {
-    layer_.ctx().wheel.Cancel(keepalive_timer_);
+    layer_.ctx().wheel.Cancel(sk_timer_);
   } else if (state_ != State::kClosed && state_ != State::kSynSent) {
     const Sysctl& sc = layer_.ctx().sysctl;
     ArmKeepalive(seconds(opts_.keepidle_s > 0 ? opts_.keepidle_s : sc.tcp_keepalive_time));
@@ -201,8 +202,7 @@ void Connection::EnterTimeWait() {
   net::NetContext& ctx = layer_.ctx();
   SetState(State::kTimeWait);
   ctx.wheel.Cancel(rtx_timer_);
-  ctx.wheel.Cancel(keepalive_timer_);
-  ctx.wheel.ArmAfter(timewait_timer_, seconds(60));
+  ctx.wheel.ArmAfter(sk_timer_, seconds(60));  // replaces any keepalive
   // The buffers stay until the connection is freed: giving them back here measured 2.5x slower
   // connection turnover (malloc/munmap churn of the 128 KiB receive ring). The compact TIME_WAIT
   // entry of issue 7 frees the whole TCB, and will want a ring-buffer pool for the same reason.

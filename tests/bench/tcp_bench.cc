@@ -683,7 +683,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
     std::printf(
         "\nbytes per established connection, buffer data excluded = %.0f (target <= 1024)\n"
         "  sizeof(tcp::Connection)            %5.0f  (inline: SendBuffer %.0f, ReceiveBuffer %.0f,"
-        " 4 timers %zu)\n"
+        " 3 timers %zu)\n"
         "  connection table entry, amortized  %5.0f  (slot %zu B + 1 control byte, growth slack)\n"
         "  congestion control object          %5.0f  (%s)\n"
         "  ReceiveBuffer heap besides data    %5.0f  (out-of-order range array reserved up front)\n"
@@ -696,7 +696,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
         "  held per TIME_WAIT entry        %8.0f  (the whole TCB and its rings, for 60 s)\n"
         "  still held 2 MSL later          %8.0f  (freed only when a segment next arrives: %.0f)\n",
         tcb, get("sizeof_connection"), get("sndbuf_inline"), get("rcvbuf_inline"),
-        4 * sizeof(timers::Timer), get("hash_entry"),
+        3 * sizeof(timers::Timer), get("hash_entry"),
         sizeof(std::pair<const tcp::FourTuple, std::unique_ptr<tcp::Connection>>), get("cc_object"),
         Sysctl{}.tcp_congestion_control.c_str(), get("rcvbuf_heap"), get("sndbuf_heap"),
         get("scoreboard_heap"), tcb - parts, get("socket_fd"), get("allocs_per_conn"),

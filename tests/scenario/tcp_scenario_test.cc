@@ -201,6 +201,24 @@ TEST(TcpScenario, EchoOnACleanWire) {
   EXPECT_EQ(at_server, data);
   EXPECT_EQ(back, data);
   EXPECT_EQ(p.client->mib().Get(Counter::kTcpRetransSegs), 0u);
+  // TCP_INFO as `ss -i` reads it (client: fd 3, the first socket it opened).
+  socket::TcpInfo ti;
+  ASSERT_EQ(p.client->sockets().GetTcpInfo(3, &ti), 0);
+  EXPECT_EQ(ti.bytes_acked, data.size());     // all it sent was acknowledged
+  EXPECT_EQ(ti.bytes_sent, data.size());      // no retransmission on a clean wire
+  EXPECT_EQ(ti.bytes_received, data.size());  // and the echo came back
+  EXPECT_EQ(ti.total_retrans, 0u);
+  EXPECT_GE(ti.data_segs_out, data.size() / 1448);
+  EXPECT_GT(ti.segs_out, ti.data_segs_out);  // the handshake's and the pure ACKs
+  EXPECT_GE(ti.data_segs_in, data.size() / 1448);
+  EXPECT_EQ(ti.congestion, "cubic");        // net.ipv4.tcp_congestion_control's default
+  EXPECT_EQ(ti.ca_state, 0);                // TCP_CA_Open
+  EXPECT_EQ(ti.snd_ssthresh, 0x7fffffffu);  // never reduced: TCP_INFINITE_SSTHRESH
+  EXPECT_GE(ti.min_rtt_us, 2000u);          // 1 ms each way
+  EXPECT_LT(ti.min_rtt_us, 3000u);
+  EXPECT_EQ(ti.pmtu, 1500u);
+  EXPECT_EQ(ti.advmss, 1460u);
+  EXPECT_EQ(ti.rcv_space, 131072u);  // tcp_rmem[1]
 }
 
 struct LossCase {
