@@ -40,7 +40,6 @@ class TeeLink final : public Link {
     if (copy_ != nullptr) copy_->Transmit(frame, now);
     if (primary_ != nullptr) primary_->Transmit(frame, now);
   }
-  void set_copy(Link* copy) { copy_ = copy; }
 
  private:
   Link* primary_;

@@ -47,7 +47,6 @@ class Stack final : public Driveable {
   const Mib& mib() const { return ctx_.mib; }
   timers::Wheel& wheel() { return ctx_.wheel; }
   void set_trace(TraceSink* sink) { ctx_.trace = sink; }
-  void set_link(Link* link) { iface_.set_link(link); }
 
   net::Interface& interface() { return iface_; }
   const net::ArpCache& arp() const { return iface_.arp(); }

@@ -35,7 +35,6 @@ class Interface final : private ArpCache::Output {
   Interface(NetContext& ctx, const InterfaceConfig& config, Link* link);
 
   void set_ipv4_receiver(Ipv4Receiver r) { ipv4_receiver_ = std::move(r); }
-  void set_link(Link* link) { link_ = link; }
 
   // One inbound Ethernet frame.
   void Input(std::span<const uint8_t> frame);

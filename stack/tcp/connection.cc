@@ -71,9 +71,7 @@ void Connection::StartFromRequest(Seq iss, Seq irs, const Negotiated& neg, uint3
   ts_recent_ = ts_recent;
   ts_recent_stamp_ = now();
   ts_offset_ = ts_offset;
-  const uint32_t own =
-      opts_.user_mss > 0 ? std::min<uint32_t>(opts_.user_mss, layer_.mtu_mss()) : layer_.mtu_mss();
-  mss_ = std::min<uint32_t>(neg_.peer_mss, own) - (neg_.timestamps ? 12 : 0);
+  SyncMss();
   snd_wnd_ = snd_wnd_raw << neg_.snd_wscale;
   snd_wl1_ = irs + 1;
   snd_wl2_ = iss + 1;

@@ -169,7 +169,7 @@ class Connection final : private timers::TimerHandler {
   void OnSegmentSynSent(const Segment& seg);
   void OnSegmentTimeWait(const Segment& seg);
   bool CheckSequence(const Segment& seg);  // RFC 9293 §3.10.7.4 first check
-  bool HandleRst(const Segment& seg);      // second check, RFC 5961 §3
+  void HandleRst(const Segment& seg);      // second check, RFC 5961 §3
   bool HandleAck(const Segment& seg);      // fifth check
   void HandleData(const Segment& seg);     // seventh check
   void HandleFin(const Segment& seg);      // eighth check
@@ -198,6 +198,13 @@ class Connection final : private timers::TimerHandler {
   void SendRst(Seq seq);
   uint16_t WindowToAdvertise();
   uint32_t CurrentMss() const;
+  // The MSS we offer: the MTU's, lowered by TCP_MAXSEG.
+  uint32_t OwnMss() const;
+  // tcp_sync_mss: data per segment from both offers, less the timestamp option's 12 bytes.
+  void SyncMss();
+  // RFC 7323 §5.3 (tcp_paws_discard): a non-RST segment whose timestamp is older than ts_recent,
+  // while ts_recent is younger than 24 days (§5.5), is an old duplicate.
+  bool PawsReject(const Segment& seg) const;
   // 64-bit stream offsets of sequence numbers (0 = the first byte after the SYN), unwrapped around
   // the buffers' own positions so a connection may carry more than 4 GiB.
   uint64_t SndOffset(Seq s) const {

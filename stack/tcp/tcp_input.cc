@@ -56,8 +56,7 @@ void Connection::OnSegmentTimeWait(const Segment& seg) {
   net::NetContext& ctx = layer_.ctx();
   const bool has_ts = neg_.timestamps && seg.options != nullptr && seg.options->timestamp;
   const uint32_t tsval = has_ts ? seg.options->timestamp->first : 0;
-  const bool paws_reject = has_ts && !seg.rst() && static_cast<int32_t>(tsval - ts_recent_) < 0 &&
-                           now() - ts_recent_stamp_ < hours(24 * 24);
+  const bool paws_reject = PawsReject(seg);
   // In window there can only be a bare ACK (restart the 2 MSL wait) or a RST (TIME-WAIT
   // assassination, RFC 1337: Linux lets it kill the entry unless tcp_rfc1337=1).
   if (!paws_reject && seg.seq == rcv_nxt_ && (seg.len() == 0 || seg.rst())) {
@@ -154,10 +153,7 @@ void Connection::ProcessOptions(const Segment& seg) {
     ts_recent_stamp_ = now();
   }
   neg_.sack = o->sack_permitted && sc.tcp_sack != 0;
-  const uint32_t own =
-      opts_.user_mss > 0 ? std::min<uint32_t>(opts_.user_mss, layer_.mtu_mss()) : layer_.mtu_mss();
-  // Data per segment: the smaller MSS, less the timestamp option's 12 bytes (tcp_sync_mss).
-  mss_ = std::min<uint32_t>(neg_.peer_mss, own) - (neg_.timestamps ? 12 : 0);
+  SyncMss();
 }
 
 // RFC 5961 §4 "syn_challenge" in tcp_validate_incoming: a SYN in a synchronized state, in or out of
@@ -175,17 +171,21 @@ void Connection::SynChallenge() {
 // only what ends before RCV.WUP (the RCV.NXT of our last window update) or starts beyond the
 // window's right edge. Rejected segments are answered with a duplicate ACK (rate-limited), SYNs
 // with a challenge ACK, and a RST only counts if tcp_reset_check says so.
+bool Connection::PawsReject(const Segment& seg) const {
+  if (!neg_.timestamps || seg.options == nullptr || !seg.options->timestamp || seg.rst()) {
+    return false;
+  }
+  return static_cast<int32_t>(seg.options->timestamp->first - ts_recent_) < 0 &&
+         now() - ts_recent_stamp_ < hours(24 * 24);
+}
+
 bool Connection::CheckSequence(const Segment& seg) {
-  if (neg_.timestamps && seg.options != nullptr && seg.options->timestamp && !seg.rst()) {
-    const uint32_t tsval = seg.options->timestamp->first;
-    // PAWS applies while ts_recent is younger than 24 days (RFC 7323 §5.5).
-    if (static_cast<int32_t>(tsval - ts_recent_) < 0 && now() - ts_recent_stamp_ < hours(24 * 24)) {
-      if (!OowRateLimited(&seg, Counter::kTcpExtTCPACKSkippedSeq)) {
-        ack_now_ = true;
-        Output();
-      }
-      return false;
+  if (PawsReject(seg)) {
+    if (!OowRateLimited(&seg, Counter::kTcpExtTCPACKSkippedSeq)) {
+      ack_now_ = true;
+      Output();
     }
+    return false;
   }
   const Seq rcv_wup = rcv_adv_ - rcv_wnd_;
   const SequenceVerdict v =
@@ -221,11 +221,8 @@ bool Connection::CheckSequence(const Segment& seg) {
 
 // tcp_reset: the peer reset us. The application sees ECONNREFUSED in SYN_SENT, EPIPE in
 // CLOSE_WAIT (it already read the EOF) and ECONNRESET otherwise.
+// (TIME_WAIT never gets here: OnSegmentTimeWait handles its resets.)
 void Connection::ResetByPeer() {
-  if (state_ == State::kTimeWait) {
-    Done(0);
-    return;
-  }
   const int error = state_ == State::kSynSent     ? ECONNREFUSED
                     : state_ == State::kCloseWait ? EPIPE
                                                   : ECONNRESET;
@@ -235,7 +232,7 @@ void Connection::ResetByPeer() {
 // Second check with RFC 5961 §3.2 as Linux extends it (tcp_validate_incoming): a RST resets when
 // it is at RCV.NXT, at RCV.NXT - 1 after the peer's FIN, or at the right edge of our highest SACK
 // block; anywhere else in the window it draws a challenge ACK.
-bool Connection::HandleRst(const Segment& seg) {
+void Connection::HandleRst(const Segment& seg) {
   bool reset = seg.seq == rcv_nxt_ || ResetCheck(seg);
   if (!reset && neg_.sack && !rcv_buf_.sack_blocks().empty()) {
     uint64_t max_end = 0;
@@ -243,16 +240,10 @@ bool Connection::HandleRst(const Segment& seg) {
     reset = seg.seq == rcv_nxt_ + static_cast<uint32_t>(max_end - rcv_buf_.next_expected());
   }
   if (!reset) {
-    // TIME_WAIT answers no challenge: tcp_timewait_state_process ignores such a RST.
-    if (state_ != State::kTimeWait) SendChallengeAck();
-    return false;
-  }
-  if (state_ == State::kTimeWait && layer_.ctx().sysctl.tcp_rfc1337 != 0) {
-    // RFC 1337 TIME-WAIT assassination: with tcp_rfc1337=1 Linux ignores the RST.
-    return true;
+    SendChallengeAck();
+    return;
   }
   ResetByPeer();
-  return true;
 }
 
 void Connection::UpdateWindow(const Segment& seg) {

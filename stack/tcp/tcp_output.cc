@@ -31,6 +31,15 @@ uint16_t Connection::WindowToAdvertise() {
   return static_cast<uint16_t>(wnd >> neg_.rcv_wscale);
 }
 
+uint32_t Connection::OwnMss() const {
+  const uint32_t mtu_mss = layer_.mtu_mss();
+  return opts_.user_mss > 0 ? std::min<uint32_t>(opts_.user_mss, mtu_mss) : mtu_mss;
+}
+
+void Connection::SyncMss() {
+  mss_ = std::min<uint32_t>(neg_.peer_mss, OwnMss()) - (neg_.timestamps ? 12 : 0);
+}
+
 // Data per segment now (Linux tcp_current_mss): the negotiated MSS less the room the SACK
 // blocks we are about to carry take (2 NOPs, kind, length and 8 bytes a block), so a full segment
 // with its options still fits the MTU.
@@ -66,9 +75,7 @@ void Connection::SendSegment(Seq seq, uint8_t flags, uint64_t data_offset, size_
   }
   if (syn_options) {
     // Linux tcp_syn_options: MSS, then SACK-permitted and timestamps, then window scale.
-    o.mss = static_cast<uint16_t>(opts_.user_mss > 0
-                                      ? std::min<uint32_t>(opts_.user_mss, layer_.mtu_mss())
-                                      : layer_.mtu_mss());
+    o.mss = static_cast<uint16_t>(OwnMss());
     if (state_ == State::kSynSent || neg_.sack) o.sack_permitted = sc.tcp_sack != 0;
     if (state_ == State::kSynSent ? sc.tcp_timestamps != 0 : neg_.timestamps) {
       o.timestamp = std::make_pair(TsVal(), state_ == State::kSynSent ? 0u : ts_recent_);
