@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 
+#include "stack/wire/offload.h"
 #include "timers/time.h"
 
 namespace taptcp {
@@ -17,6 +18,13 @@ class Link {
  public:
   virtual ~Link() = default;
   virtual void Transmit(std::span<const uint8_t> frame, Instant now) = 0;
+  // A frame with work left for the device (a TSO super-segment, a partial checksum). The stack
+  // sends these only when offloads() promises them; the default finishes the work in software and
+  // transmits ordinary frames, so a capture or a plain wire always sees what a real wire would.
+  virtual void TransmitOffloaded(std::span<const uint8_t> frame, const wire::Offload& offload,
+                                 Instant now);
+  // What this link takes (ethtool -k). None by default.
+  virtual wire::LinkOffloads offloads() const { return {}; }
 };
 
 // What a driver needs from anything it drives (a Stack, or a test peer).
@@ -26,6 +34,10 @@ class Driveable {
   // One inbound Ethernet frame at `now`. Timers due by `now` fire first, so the frame sees the
   // state it would have seen in real time.
   virtual void Input(std::span<const uint8_t> frame, Instant now) = 0;
+  // A frame that never crossed a wire (veth, loopback, TAP with a virtio header): possibly a
+  // super-segment (as after GRO) with a partial checksum. The default cuts it into ordinary frames.
+  virtual void InputOffloaded(std::span<const uint8_t> frame, const wire::Offload& offload,
+                              Instant now);
   // Fire every timer due by `now`.
   virtual void Advance(Instant now) = 0;
   // When the driver must call Advance next at the latest, or nullopt if nothing is pending.
@@ -39,6 +51,14 @@ class TeeLink final : public Link {
   void Transmit(std::span<const uint8_t> frame, Instant now) override {
     if (copy_ != nullptr) copy_->Transmit(frame, now);
     if (primary_ != nullptr) primary_->Transmit(frame, now);
+  }
+  void TransmitOffloaded(std::span<const uint8_t> frame, const wire::Offload& offload,
+                         Instant now) override {
+    if (copy_ != nullptr) copy_->TransmitOffloaded(frame, offload, now);
+    if (primary_ != nullptr) primary_->TransmitOffloaded(frame, offload, now);
+  }
+  wire::LinkOffloads offloads() const override {
+    return primary_ != nullptr ? primary_->offloads() : wire::LinkOffloads{};
   }
 
  private:

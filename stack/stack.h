@@ -36,6 +36,8 @@ class Stack final : public Driveable {
 
   // Driveable.
   void Input(std::span<const uint8_t> frame, Instant now) override;
+  void InputOffloaded(std::span<const uint8_t> frame, const wire::Offload& offload,
+                      Instant now) override;
   void Advance(Instant now) override;
   std::optional<Instant> NextDeadline() const override;
 

@@ -9,7 +9,8 @@ using wire::DropReason;
 Icmp::Icmp(NetContext& ctx, Ipv4& ip) : ctx_(ctx), ip_(ip) { ip_.Register(wire::kProtoIcmp, this); }
 
 // icmp_rcv: InMsgs first, then the checksum (InCsumErrors + InErrors), then by type.
-void Icmp::OnIpv4(const wire::Ipv4View& ip, bool local_broadcast) {
+void Icmp::OnIpv4(const wire::Ipv4View& ip, bool local_broadcast,
+                  const wire::Offload& /*offload: TCP's only*/) {
   ctx_.mib.Inc(Counter::kIcmpInMsgs);
   wire::IcmpView icmp;
   if (DropReason r = wire::IcmpView::Parse(ip.payload(), &icmp); r != DropReason::kNone) {

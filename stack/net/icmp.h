@@ -18,7 +18,8 @@ class Icmp final : public IpProtocolHandler {
 
   Icmp(NetContext& ctx, Ipv4& ip);
 
-  void OnIpv4(const wire::Ipv4View& ip, bool local_broadcast) override;
+  void OnIpv4(const wire::Ipv4View& ip, bool local_broadcast,
+              const wire::Offload& offload) override;
 
   // Sends an echo request (what `ping` sends). Returns false without a route.
   bool SendEchoRequest(wire::Ipv4Address dst, uint16_t id, uint16_t seq,

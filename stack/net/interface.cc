@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "stack/wire/arp.h"
 
@@ -22,7 +23,7 @@ bool Interface::IsBroadcast(Ipv4Address a) const {
          (a.value & host_mask) == host_mask;
 }
 
-void Interface::Input(std::span<const uint8_t> frame) {
+void Interface::Input(std::span<const uint8_t> frame, const wire::Offload& offload) {
   ctx_.mib.Inc(Counter::kTaptcpEthInFrames);
   wire::EthernetView eth;
   if (DropReason r = wire::EthernetView::Parse(frame, &eth); r != DropReason::kNone) {
@@ -43,7 +44,7 @@ void Interface::Input(std::span<const uint8_t> frame) {
       OnArp(eth.payload());
       return;
     case wire::kIpv4:
-      if (ipv4_receiver_) ipv4_receiver_(eth.payload(), broadcast);
+      if (ipv4_receiver_) ipv4_receiver_(eth.payload(), broadcast, offload);
       return;
     default:
       ctx_.mib.Inc(Counter::kTaptcpEthInDrops);
@@ -115,7 +116,15 @@ std::optional<Ipv4Address> Interface::NextHop(Ipv4Address dst) const {
   return config_.gateway;
 }
 
-bool Interface::OutputIpv4(std::span<uint8_t> frame, Ipv4Address dst) {
+wire::LinkOffloads Interface::offloads() const {
+  wire::LinkOffloads o = link_ != nullptr ? link_->offloads() : wire::LinkOffloads{};
+  o.tx_csum = o.tx_csum && config_.offload_csum;
+  o.tso = o.tso && o.tx_csum && config_.offload_tso;
+  return o;
+}
+
+bool Interface::OutputIpv4(std::span<uint8_t> frame, Ipv4Address dst,
+                           const wire::Offload& offload) {
   std::optional<Ipv4Address> hop = NextHop(dst);
   if (!hop) return false;
   std::span<uint8_t> packet = frame.subspan(kLinkHeadroom);
@@ -123,15 +132,33 @@ bool Interface::OutputIpv4(std::span<uint8_t> frame, Ipv4Address dst) {
   if (IsBroadcast(dst)) {
     mac = MacAddress::Broadcast();
   } else {
+    if (offload.any()) {
+      // The ARP queue keeps plain packets (Linux keeps the skb, offload state and all): a
+      // packet that must wait is finished in software first and queued piece by piece.
+      const std::optional<ArpCache::EntryInfo> e = arp_.Lookup(*hop);
+      if (!e || e->state == NeighState::kIncomplete) {
+        // The segmenter reads an Ethernet frame; the destination is filled in per piece.
+        wire::WriteEthernetHeader(frame, MacAddress{}, config_.mac, wire::kIpv4);
+        std::vector<uint8_t> scratch(frame.size());
+        wire::SegmentFrame(frame, offload, scratch,
+                           [&](std::span<uint8_t> piece) { OutputIpv4(piece, dst); });
+        return true;
+      }
+    }
     mac = arp_.Resolve(*hop, packet);
   }
   if (!mac) return true;  // queued until ARP answers
   wire::WriteEthernetHeader(frame, *mac, config_.mac, wire::kIpv4);
-  Transmit(frame);
+  Transmit(frame, offload);
   return true;
 }
 
-void Interface::Transmit(std::span<uint8_t> frame) {
+void Interface::Transmit(std::span<uint8_t> frame, const wire::Offload& offload) {
+  if (offload.any()) {
+    ctx_.mib.Inc(Counter::kTaptcpEthOutFrames);
+    if (link_ != nullptr) link_->TransmitOffloaded(frame, offload, ctx_.now());
+    return;
+  }
   // Ethernet's 60-byte minimum (without FCS): pad with zeros, as a NIC would.
   if (frame.size() < wire::kMinEthernetFrame) {
     std::fill(frame.data() + frame.size(), frame.data() + wire::kMinEthernetFrame, 0);

@@ -22,6 +22,10 @@ struct InterfaceConfig {
   int prefix_len = 24;
   std::optional<wire::Ipv4Address> gateway;
   int mtu = 1500;  // IPv4 bytes per frame, as the TAP device's MTU
+  // Use the link's offloads when it has them (ethtool -K tx-checksumming / tso): off gives the
+  // packet-by-packet view on any link.
+  bool offload_csum = true;
+  bool offload_tso = true;
 };
 
 // Ethernet header room callers leave in front of an IPv4 packet so it can be framed in place.
@@ -30,19 +34,23 @@ inline constexpr size_t kLinkHeadroom = wire::kEthernetHeaderSize;
 class Interface final : private ArpCache::Output {
  public:
   // Where inbound IPv4 packets go (the Ipv4 layer).
-  using Ipv4Receiver = std::function<void(std::span<const uint8_t> packet, bool link_broadcast)>;
+  using Ipv4Receiver = std::function<void(std::span<const uint8_t> packet, bool link_broadcast,
+                                          const wire::Offload& offload)>;
 
   Interface(NetContext& ctx, const InterfaceConfig& config, Link* link);
 
   void set_ipv4_receiver(Ipv4Receiver r) { ipv4_receiver_ = std::move(r); }
 
-  // One inbound Ethernet frame.
-  void Input(std::span<const uint8_t> frame);
+  // One inbound Ethernet frame; `offload` as the link delivered it (link.h InputOffloaded).
+  void Input(std::span<const uint8_t> frame, const wire::Offload& offload = {});
 
   // Sends the IPv4 packet that starts kLinkHeadroom bytes into `frame` (the headroom is written
   // here) towards `dst`. Returns false when there is no route. An unresolved next hop queues a
-  // copy.
-  bool OutputIpv4(std::span<uint8_t> frame, wire::Ipv4Address dst);
+  // copy. `offload` describes work left for the link (only what offloads() allows).
+  bool OutputIpv4(std::span<uint8_t> frame, wire::Ipv4Address dst,
+                  const wire::Offload& offload = {});
+  // The offloads the link offers and this interface's config allows.
+  wire::LinkOffloads offloads() const;
 
   // The address the packet for `dst` is handed to on the link: dst itself when on-link, else the
   // gateway; nullopt without a route.
@@ -58,7 +66,7 @@ class Interface final : private ArpCache::Output {
   void OnArp(std::span<const uint8_t> payload);
   void SendArp(uint16_t op, wire::MacAddress eth_dst, wire::MacAddress target_mac,
                wire::Ipv4Address target_ip);
-  void Transmit(std::span<uint8_t> frame);
+  void Transmit(std::span<uint8_t> frame, const wire::Offload& offload = {});
   // ArpCache::Output
   void SendArpRequest(wire::Ipv4Address target, std::optional<wire::MacAddress> to) override;
   void SendQueued(wire::MacAddress dst, std::span<const uint8_t> ip_packet) override;

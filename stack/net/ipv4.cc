@@ -11,7 +11,9 @@ using wire::Ipv4Address;
 
 Ipv4::Ipv4(NetContext& ctx, Interface& iface) : ctx_(ctx), iface_(iface) {
   iface_.set_ipv4_receiver(
-      [this](std::span<const uint8_t> packet, bool broadcast) { Input(packet, broadcast); });
+      [this](std::span<const uint8_t> packet, bool broadcast, const wire::Offload& offload) {
+        Input(packet, broadcast, offload);
+      });
 }
 
 size_t Ipv4::max_payload() const {
@@ -20,7 +22,8 @@ size_t Ipv4::max_payload() const {
 
 // ip_rcv_core's checks (via Ipv4View::Parse), then ip_route_input's "is this for us", then
 // ip_local_deliver. The counters are the ones Linux bumps for the same decision.
-void Ipv4::Input(std::span<const uint8_t> packet, bool /*link_broadcast*/) {
+void Ipv4::Input(std::span<const uint8_t> packet, bool /*link_broadcast*/,
+                 const wire::Offload& offload) {
   ctx_.mib.Inc(Counter::kIpInReceives);
   wire::Ipv4View ip;
   const DropReason r = wire::Ipv4View::Parse(packet, &ip);
@@ -75,13 +78,14 @@ void Ipv4::Input(std::span<const uint8_t> packet, bool /*link_broadcast*/) {
     return;
   }
   ctx_.mib.Inc(Counter::kIpInDelivers);
-  handler->OnIpv4(ip, broadcast);
+  handler->OnIpv4(ip, broadcast, offload);
 }
 
 bool Ipv4::Send(Ipv4Address dst, uint8_t protocol, size_t payload_length,
                 const Ipv4SendOptions& options) {
   ctx_.mib.Inc(Counter::kIpOutRequests);
-  if (payload_length > max_payload()) {
+  const size_t limit = options.offload.gso_size > 0 ? kMaxGsoPayload : max_payload();
+  if (payload_length > limit) {
     // We never fragment on output; transports size their segments to the MTU.
     ctx_.mib.Inc(Counter::kIpOutDiscards);
     return false;
@@ -96,11 +100,13 @@ bool Ipv4::Send(Ipv4Address dst, uint8_t protocol, size_t payload_length,
   f.protocol = protocol;
   f.ttl = static_cast<uint8_t>(ctx_.sysctl.ip_default_ttl);
   f.dont_fragment = options.dont_fragment;
-  f.id = options.id ? *options.id : next_id_++;
+  f.id = options.id ? *options.id : next_id_;
+  // A super-segment's pieces take consecutive IDs (tcp_gso_segment increments them).
+  if (!options.id) next_id_ += static_cast<uint16_t>(std::max<uint32_t>(options.segments, 1));
   std::span<uint8_t> frame(tx_);
   wire::WriteIpv4Header(frame.subspan(kLinkHeadroom), f, static_cast<uint16_t>(payload_length));
   return iface_.OutputIpv4(frame.first(kLinkHeadroom + wire::kIpv4MinHeaderSize + payload_length),
-                           dst);
+                           dst, options.offload);
 }
 
 }  // namespace taptcp::net

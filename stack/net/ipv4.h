@@ -11,6 +11,7 @@
 #include "stack/net/context.h"
 #include "stack/net/interface.h"
 #include "stack/wire/ipv4.h"
+#include "stack/wire/offload.h"
 
 namespace taptcp::net {
 
@@ -18,7 +19,9 @@ namespace taptcp::net {
 class IpProtocolHandler {
  public:
   // `local_broadcast`: the destination was a broadcast address, not our unicast one.
-  virtual void OnIpv4(const wire::Ipv4View& ip, bool local_broadcast) = 0;
+  // `offload`: how the link delivered it (a super-segment, a checksum to trust; link.h).
+  virtual void OnIpv4(const wire::Ipv4View& ip, bool local_broadcast,
+                      const wire::Offload& offload) = 0;
 
  protected:
   ~IpProtocolHandler() = default;
@@ -29,13 +32,18 @@ struct Ipv4SendOptions {
   // IP_PMTUDISC_DONT).
   bool dont_fragment = true;
   std::optional<uint16_t> id;  // the stack's counter when not given
+  // Work left for the link (Interface::offloads() says what it takes). A super-segment may exceed
+  // the MTU, up to the largest IPv4 packet, and uses one IPv4 ID per piece.
+  wire::Offload offload;
+  uint32_t segments = 1;  // the pieces a super-segment becomes
 };
 
 class Ipv4 {
  public:
   Ipv4(NetContext& ctx, Interface& iface);
 
-  void Input(std::span<const uint8_t> packet, bool link_broadcast);
+  void Input(std::span<const uint8_t> packet, bool link_broadcast,
+             const wire::Offload& offload = {});
   void Register(uint8_t protocol, IpProtocolHandler* handler) { handlers_[protocol] = handler; }
 
   // Transmit path, in place: a transport writes its header and data into PayloadBuffer() (at most
@@ -44,7 +52,15 @@ class Ipv4 {
   std::span<uint8_t> PayloadBuffer() {
     return std::span<uint8_t>(tx_).subspan(kLinkHeadroom + wire::kIpv4MinHeaderSize, max_payload());
   }
+  // The same buffer with room for a super-segment (Ipv4SendOptions::offload.gso_size).
+  std::span<uint8_t> GsoPayloadBuffer() {
+    return std::span<uint8_t>(tx_).subspan(kLinkHeadroom + wire::kIpv4MinHeaderSize,
+                                           kMaxGsoPayload);
+  }
+  wire::LinkOffloads offloads() const { return iface_.offloads(); }
   size_t max_payload() const;
+  // The largest payload of a super-segment (TSO), within the largest IPv4 packet.
+  static constexpr size_t kMaxGsoPayload = 65535 - wire::kIpv4MinHeaderSize;
   // Returns false (and counts IpOutNoRoutes or IpOutDiscards) when the packet cannot go out.
   bool Send(wire::Ipv4Address dst, uint8_t protocol, size_t payload_length,
             const Ipv4SendOptions& options = {});

@@ -23,14 +23,15 @@ void Network::AddHost(Driveable* host) {
   if (std::find(hosts_.begin(), hosts_.end(), host) == hosts_.end()) hosts_.push_back(host);
 }
 
-void Network::Deliver(Driveable* to, std::span<const uint8_t> frame, Instant at) {
+void Network::Deliver(Driveable* to, std::span<const uint8_t> frame, Instant at,
+                      const wire::Offload& offload) {
   std::vector<uint8_t> bytes;
   if (!pool_.empty()) {
     bytes = std::move(pool_.back());
     pool_.pop_back();
   }
   bytes.assign(frame.begin(), frame.end());
-  queue_.push_back(InFlight{std::max(at, now_), order_++, to, std::move(bytes)});
+  queue_.push_back(InFlight{std::max(at, now_), order_++, to, std::move(bytes), offload});
   std::push_heap(queue_.begin(), queue_.end(), std::greater<>());
 }
 
@@ -55,7 +56,11 @@ bool Network::Step(Instant limit) {
     std::pop_heap(queue_.begin(), queue_.end(), std::greater<>());
     InFlight f = std::move(queue_.back());
     queue_.pop_back();
-    if (f.to != nullptr) f.to->Input(f.bytes, now_);
+    if (f.to != nullptr && f.offload.any()) {
+      f.to->InputOffloaded(f.bytes, f.offload, now_);
+    } else if (f.to != nullptr) {
+      f.to->Input(f.bytes, now_);
+    }
     if (pool_.size() < 1024) pool_.push_back(std::move(f.bytes));
     return true;
   }

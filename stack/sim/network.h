@@ -31,7 +31,9 @@ class Network {
   void AddHost(Driveable* host);
 
   // Puts a frame on the event queue for `to` at `at` (tests inject crafted frames this way).
-  void Deliver(Driveable* to, std::span<const uint8_t> frame, Instant at);
+  // With `offload`, the receiver gets it through InputOffloaded (a super-segment, say).
+  void Deliver(Driveable* to, std::span<const uint8_t> frame, Instant at,
+               const wire::Offload& offload = {});
 
   Instant now() const { return now_; }
   std::mt19937_64& rng() { return rng_; }
@@ -52,6 +54,7 @@ class Network {
     uint64_t order;  // ties broken by insertion order: deterministic
     Driveable* to;
     std::vector<uint8_t> bytes;
+    wire::Offload offload;
     bool operator>(const InFlight& o) const { return at != o.at ? at > o.at : order > o.order; }
   };
   bool Step(Instant limit);

@@ -42,6 +42,9 @@ class SimLink {
   class End final : public Link {
    public:
     void Transmit(std::span<const uint8_t> frame, Instant now) override;
+    void TransmitOffloaded(std::span<const uint8_t> frame, const wire::Offload& offload,
+                           Instant now) override;
+    wire::LinkOffloads offloads() const override { return link_->offloads_; }
 
    private:
     friend class SimLink;
@@ -58,10 +61,16 @@ class SimLink {
   // Every frame either side transmits is also given to `tap` as it enters the wire (a capture).
   void set_tap(Link* tap) { tap_ = tap; }
   Impairments& impairments(int from_side) { return imp_[from_side]; }
+  // What both ends offer the stacks (ethtool -K; none by default, so tests see every segment).
+  // A super-segment crosses a wire without impairments whole, as over veth (the receiver gets it
+  // as GRO would hand it up); any loss, jitter, reordering, duplication, corruption or bandwidth
+  // cuts it into ordinary frames first, so every impairment acts per wire frame.
+  void set_offloads(const wire::LinkOffloads& o) { offloads_ = o; }
   const LinkStats& stats(int from_side) const { return stats_[from_side]; }
 
  private:
   void Send(int from, std::span<const uint8_t> frame, Instant now);
+  bool Perfect(int from) const;
 
   Network* net_;
   std::array<End, 2> ends_;
@@ -70,6 +79,7 @@ class SimLink {
   std::array<LinkStats, 2> stats_;
   std::array<Instant, 2> busy_until_{};  // when the sender's serialiser frees up
   Link* tap_ = nullptr;
+  wire::LinkOffloads offloads_;
 };
 
 }  // namespace taptcp::sim

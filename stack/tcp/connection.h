@@ -38,6 +38,7 @@ struct Segment {
   uint16_t window = 0;  // raw, unscaled
   const wire::TcpOptions* options = nullptr;
   std::span<const uint8_t> payload;
+  uint16_t gso_segs = 1;  // a super-segment (GRO) stands for this many segments
 
   bool syn() const { return flags & wire::kSyn; }
   bool fin() const { return flags & wire::kFin; }
@@ -182,7 +183,12 @@ class Connection final : private timers::TimerHandler {
   void EnterEstablished();
   // tcp_output.cc
   void Output();  // send what the windows allow
-  void SendSegment(Seq seq, uint8_t flags, uint64_t data_offset, size_t len, bool syn_options);
+  // With gso_size > 0 and len > gso_size: one TSO super-segment the link cuts into gso_size
+  // pieces (tcp_output.cc, TsoBurst).
+  void SendSegment(Seq seq, uint8_t flags, uint64_t data_offset, size_t len, bool syn_options,
+                   uint16_t gso_size = 0);
+  // The most data one TSO super-segment may carry now (whole segments), or `mss` without TSO.
+  uint32_t TsoBurst(uint32_t mss) const;
   void SendAck();
   void SendChallengeAck();
   // tcp_oow_rate_limited: at most one out-of-window answer per tcp_invalid_ratelimit per socket.

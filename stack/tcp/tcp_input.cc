@@ -9,8 +9,8 @@ namespace taptcp::tcp {
 
 void Connection::OnSegment(const Segment& seg) {
   last_recv_ = now();
-  ++stats_.segs_in;
-  if (!seg.payload.empty()) ++stats_.data_segs_in;
+  stats_.segs_in += seg.gso_segs;
+  if (!seg.payload.empty()) stats_.data_segs_in += seg.gso_segs;
   if (state_ == State::kSynSent) {
     OnSegmentSynSent(seg);
     Output();
@@ -481,7 +481,8 @@ void Connection::HandleData(const Segment& seg) {
   if (r.out_of_order || r.duplicate > 0) {
     ack_now_ = true;  // out of order: ACK at once so the sender sees the hole (RFC 5681 §4.2)
   } else {
-    ++segs_since_ack_;
+    segs_since_ack_ =
+        static_cast<uint16_t>(std::min<uint32_t>(segs_since_ack_ + seg.gso_segs, 0xFFFF));
     ScheduleAck(false);
   }
   if (pending_fin_ && rcv_nxt_ == *pending_fin_) HandleFin(seg);

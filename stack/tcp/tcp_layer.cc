@@ -22,15 +22,19 @@ TcpLayer::~TcpLayer() {
 uint32_t TcpLayer::mtu_mss() const { return static_cast<uint32_t>(ip_.max_payload()) - 20; }
 
 // tcp_v4_rcv: count, check, find the socket, hand over.
-void TcpLayer::OnIpv4(const wire::Ipv4View& ip, bool local_broadcast) {
-  ctx_.mib.Inc(Counter::kTcpInSegs);
+void TcpLayer::OnIpv4(const wire::Ipv4View& ip, bool local_broadcast,
+                      const wire::Offload& offload) {
   if (local_broadcast) {
+    ctx_.mib.Inc(Counter::kTcpInSegs);
     ctx_.Drop(DropReason::kTcpNotUnicast, ip.src());
     return;
   }
   wire::TcpView view;
-  if (DropReason r = wire::TcpView::Parse(ip.payload(), ip.src(), ip.dst(), &view);
+  // A partial checksum never crossed a wire: trusted, as Linux trusts CHECKSUM_PARTIAL.
+  if (DropReason r = wire::TcpView::Parse(ip.payload(), ip.src(), ip.dst(), &view,
+                                          /*verify_checksum=*/!offload.csum_partial);
       r != DropReason::kNone) {
+    ctx_.mib.Inc(Counter::kTcpInSegs);
     if (r == DropReason::kTcpBadChecksum) ctx_.mib.Inc(Counter::kTcpInCsumErrors);
     ctx_.mib.Inc(Counter::kTcpInErrs);
     ctx_.Drop(r, ip.src());
@@ -43,6 +47,9 @@ void TcpLayer::OnIpv4(const wire::Ipv4View& ip, bool local_broadcast) {
   seg.window = view.window();
   seg.options = &view.options();
   seg.payload = view.payload();
+  // A super-segment (GRO) counts as the segments it was made of (tcp_v4_rcv adds gso_segs).
+  seg.gso_segs = static_cast<uint16_t>(wire::GsoSegments(seg.payload.size(), offload.gso_size));
+  ctx_.mib.Inc(Counter::kTcpInSegs, seg.gso_segs);
   const FourTuple t{ip.dst(), view.dst_port(), ip.src(), view.src_port()};
   if (auto it = conns_.find(t); it != conns_.end()) {
     it->second->OnSegment(seg);
@@ -74,26 +81,34 @@ void TcpLayer::SendResetFor(const FourTuple& t, const Segment& seg) {
   Transmit(t, h, wire::TcpOptions{}, {});
 }
 
-void TcpLayer::Transmit(const FourTuple& t, const wire::TcpHeaderFields& h,
-                        const wire::TcpOptions& o, std::span<const uint8_t> a,
-                        std::span<const uint8_t> b) {
-  std::span<uint8_t> out = ip_.PayloadBuffer();
+uint32_t TcpLayer::Transmit(const FourTuple& t, const wire::TcpHeaderFields& h,
+                            const wire::TcpOptions& o, std::span<const uint8_t> a,
+                            std::span<const uint8_t> b, uint16_t gso_size) {
+  const wire::LinkOffloads link = offloads();
+  if (!link.tso) gso_size = 0;
+  std::span<uint8_t> out = gso_size > 0 ? ip_.GsoPayloadBuffer() : ip_.PayloadBuffer();
   const size_t header = 20 + wire::TcpOptionsSize(o);
   const size_t len = a.size() + b.size();
   if (header + len > out.size()) {
     // Segments are sized to the MTU (CurrentMss), so this is a bug; never drop silently.
     ctx_.mib.Inc(Counter::kIpOutDiscards);
     ctx_.Emit(TraceKind::kDrop, "tcp_segment_exceeds_mtu", t.remote_ip);
-    return;
+    return 0;
   }
   // Lay the payload where the segment's data goes, so WriteTcpSegment checksums it in place.
   if (!a.empty()) std::memcpy(out.data() + header, a.data(), a.size());
   if (!b.empty()) std::memcpy(out.data() + header + a.size(), b.data(), b.size());
-  const size_t n = wire::WriteTcpSegment(out, t.local_ip, t.remote_ip, h, o,
-                                         std::span<const uint8_t>(out.data() + header, len));
-  if (n == 0) return;
-  ctx_.mib.Inc(Counter::kTcpOutSegs);
-  ip_.Send(t.remote_ip, wire::kProtoTcp, n);
+  net::Ipv4SendOptions send;
+  send.offload.csum_partial = link.tx_csum;
+  if (gso_size > 0 && len > gso_size) send.offload.gso_size = gso_size;
+  send.segments = wire::GsoSegments(len, send.offload.gso_size);
+  const size_t n =
+      wire::WriteTcpSegment(out, t.local_ip, t.remote_ip, h, o,
+                            std::span<const uint8_t>(out.data() + header, len), link.tx_csum);
+  if (n == 0) return 0;
+  ctx_.mib.Inc(Counter::kTcpOutSegs, send.segments);
+  ip_.Send(t.remote_ip, wire::kProtoTcp, n, send);
+  return send.segments;
 }
 
 bool TcpLayer::PortInUse(uint16_t port) const {

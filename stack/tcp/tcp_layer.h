@@ -25,7 +25,8 @@ class TcpLayer final : public net::IpProtocolHandler {
   TcpLayer(net::NetContext& ctx, net::Ipv4& ip, uint64_t seed);
   ~TcpLayer();
 
-  void OnIpv4(const wire::Ipv4View& ip, bool local_broadcast) override;
+  void OnIpv4(const wire::Ipv4View& ip, bool local_broadcast,
+              const wire::Offload& offload) override;
 
   // Socket-level operations; errors are negative errno values.
   // A listener on `port` (local address: ours). backlog is capped by net.core.somaxconn.
@@ -44,8 +45,13 @@ class TcpLayer final : public net::IpProtocolHandler {
   wire::Ipv4Address local_ip() const { return ip_.address(); }
   uint32_t mtu_mss() const;  // MSS from the MTU: MTU - 40
   const IsnGenerator& isn() const { return isn_; }
-  void Transmit(const FourTuple& t, const wire::TcpHeaderFields& h, const wire::TcpOptions& o,
-                std::span<const uint8_t> a, std::span<const uint8_t> b = {});
+  // One segment, or with gso_size > 0 a super-segment of (a, b) cut into gso_size pieces by
+  // the link (only when offloads().tso). Returns the pieces sent (0 if none).
+  uint32_t Transmit(const FourTuple& t, const wire::TcpHeaderFields& h, const wire::TcpOptions& o,
+                    std::span<const uint8_t> a, std::span<const uint8_t> b = {},
+                    uint16_t gso_size = 0);
+  // What the link under us takes: checksum offload, TSO and its largest super-segment.
+  wire::LinkOffloads offloads() const { return ip_.offloads(); }
   // RST for a segment that matched nothing (tcp_v4_send_reset).
   void SendResetFor(const FourTuple& t, const Segment& seg);
   // A connection reached CLOSED: out of the table; freed now if nobody holds it.

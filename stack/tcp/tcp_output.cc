@@ -51,7 +51,7 @@ uint32_t Connection::CurrentMss() const {
 }
 
 void Connection::SendSegment(Seq seq, uint8_t flags, uint64_t data_offset, size_t len,
-                             bool syn_options) {
+                             bool syn_options, uint16_t gso_size) {
   const Sysctl& sc = layer_.ctx().sysctl;
   wire::TcpHeaderFields h;
   h.src_port = tuple_.local_port;
@@ -103,19 +103,21 @@ void Connection::SendSegment(Seq seq, uint8_t flags, uint64_t data_offset, size_
     o.sack_count = static_cast<uint8_t>(n);
   }
   const ByteSpans data = len > 0 ? snd_buf_.Peek(data_offset, len) : ByteSpans{};
-  layer_.Transmit(tuple_, h, o, data.first, data.second);
+  const uint32_t pieces =
+      std::max<uint32_t>(layer_.Transmit(tuple_, h, o, data.first, data.second, gso_size), 1);
 
   net::NetContext& ctx = layer_.ctx();
   const uint32_t seg_len =
       static_cast<uint32_t>(len) + ((flags & wire::kSyn) ? 1 : 0) + ((flags & wire::kFin) ? 1 : 0);
-  ++stats_.segs_out;
+  // A super-segment counts as its pieces, as Linux counts tcp_skb_pcount.
+  stats_.segs_out += pieces;
   if (len > 0) {
-    ++stats_.data_segs_out;
+    stats_.data_segs_out += pieces;
     stats_.bytes_sent += len;
   }
   if (seg_len > 0 && seq < snd_max_) {
-    ctx.mib.Inc(Counter::kTcpRetransSegs);
-    ++stats_.total_retrans;
+    ctx.mib.Inc(Counter::kTcpRetransSegs, pieces);
+    stats_.total_retrans += pieces;
   }
   if (seg_len > 0 && seq + seg_len > snd_max_) snd_max_ = seq + seg_len;
   if (flags & wire::kAck) {
@@ -169,6 +171,17 @@ void Connection::ScheduleAck(bool quick) {
   if (!delack_timer_.armed()) layer_.ctx().wheel.ArmAfter(delack_timer_, milliseconds(40));
 }
 
+// TSO (Linux tcp_tso_autosize / tcp_send_mss): a super-segment of whole segments, as large as
+// the link's gso_max_size and the largest IPv4 packet allow with our headers. Without TSO, one
+// segment.
+uint32_t Connection::TsoBurst(uint32_t mss) const {
+  const wire::LinkOffloads link = layer_.offloads();
+  if (!link.tso || mss == 0) return mss;
+  const uint32_t headers = 20 + (neg_.timestamps ? 12 : 0) + (mss_ - mss);
+  const uint32_t room = std::min<uint32_t>(link.gso_max_size, net::Ipv4::kMaxGsoPayload) - headers;
+  return std::max<uint32_t>(room / mss, 1) * mss;
+}
+
 // Sends whatever the send window, the congestion window, Nagle and the state allow (Linux
 // tcp_write_xmit), then a bare ACK if one is owed and nothing carried it.
 void Connection::Output() {
@@ -179,6 +192,7 @@ void Connection::Output() {
     SackRecoverySend();
   } else if (sending_state) {
     const uint32_t mss = CurrentMss();
+    const uint32_t burst = TsoBurst(mss);
     for (;;) {
       const uint64_t next = SndOffset(snd_nxt_);
       if (fin_sent_ && snd_nxt_ == snd_max_) break;
@@ -187,7 +201,7 @@ void Connection::Output() {
       const uint64_t cwnd_bytes = uint64_t{cc_state_.cwnd} * mss_;
       const uint64_t window = std::min<uint64_t>(snd_wnd_, cwnd_bytes);
       const uint64_t allowed = window > in_flight ? window - in_flight : 0;
-      size_t len = static_cast<size_t>(std::min<uint64_t>({unsent, mss, allowed}));
+      size_t len = static_cast<size_t>(std::min<uint64_t>({unsent, burst, allowed}));
       if (len == 0) {
         // A FIN needs no window (it is sent even when the peer's window is closed, as Linux
         // does when it appends the FIN to the queue's tail).
@@ -203,6 +217,12 @@ void Connection::Output() {
       // goes only if it is all we have and nothing is in flight (or TCP_NODELAY).
       if (len < mss && len < unsent) break;
       if (len < mss && in_flight > 0 && !opts_.nodelay && !fin_queued_) break;
+      // A super-segment carries whole segments; a short tail rides along only where it would
+      // have gone out alone too: the end of the data with TCP_NODELAY or a FIN (Nagle holds it
+      // otherwise, since the whole segments before it are in flight). tcp_mss_split_point.
+      if (len > mss && len % mss != 0 && !(len == unsent && (opts_.nodelay || fin_queued_))) {
+        len -= len % mss;
+      }
       const bool last = len == unsent;
       const bool with_fin = last && fin_queued_ && !fin_sent_;
       uint8_t flags = wire::kAck | (last ? wire::kPsh : 0);
@@ -212,7 +232,7 @@ void Connection::Output() {
         rtt_probe_seq_ = snd_nxt_ + static_cast<uint32_t>(len);
         rtt_probe_sent_ = now();
       }
-      SendSegment(snd_nxt_, flags, next, len, false);
+      SendSegment(snd_nxt_, flags, next, len, false, static_cast<uint16_t>(mss));
       snd_nxt_ += static_cast<uint32_t>(len);
       if (with_fin) {
         snd_nxt_ += 1;

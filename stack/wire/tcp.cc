@@ -40,7 +40,7 @@ uint16_t TcpView::urgent() const { return Load16(segment_.data() + 18); }
 
 size_t WriteTcpSegment(std::span<uint8_t> out, Ipv4Address src, Ipv4Address dst,
                        const TcpHeaderFields& fields, const TcpOptions& options,
-                       std::span<const uint8_t> payload) {
+                       std::span<const uint8_t> payload, bool partial_checksum) {
   // Options go through a small buffer first so that nothing in `out` is touched when they are
   // invalid, and so that a payload overlapping the header area is moved before it is
   // overwritten.
@@ -66,6 +66,12 @@ size_t WriteTcpSegment(std::span<uint8_t> out, Ipv4Address src, Ipv4Address dst,
   std::memcpy(p + kTcpMinHeaderSize, opts.data(), opt_size);
   Checksum sum;
   sum.AddPseudoHeader(src, dst, kProtoTcp, static_cast<uint16_t>(total));
+  if (partial_checksum) {
+    // CHECKSUM_PARTIAL (Linux tcp_v4_send_check): only the pseudo-header sum, folded and not
+    // inverted, for the device to complete over the segment.
+    Store16(p + 16, static_cast<uint16_t>(~sum.Finish()));
+    return total;
+  }
   sum.Add(out.first(total));
   Store16(p + 16, sum.Finish());
   return total;

@@ -93,9 +93,10 @@ struct TcpHeaderFields {
 // for src/dst). `payload` may already sit where it belongs (out[20 + TcpOptionsSize(options)..])
 // so a caller can place data first and avoid a copy; any other overlap is handled (memmove).
 // Returns the segment length, or 0 if `out` is too small or the options are invalid (see
-// WriteTcpOptions) or the segment would exceed 65535 - 20 bytes.
+// WriteTcpOptions) or the segment would exceed 65535 - 20 bytes. With `partial_checksum` the
+// checksum field gets only the pseudo-header sum, for a device to complete (offload.h).
 size_t WriteTcpSegment(std::span<uint8_t> out, Ipv4Address src, Ipv4Address dst,
                        const TcpHeaderFields& fields, const TcpOptions& options,
-                       std::span<const uint8_t> payload);
+                       std::span<const uint8_t> payload, bool partial_checksum = false);
 
 }  // namespace taptcp::wire

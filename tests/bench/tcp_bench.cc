@@ -16,11 +16,15 @@
 //                         read EOF, close); the wall clock may then use both cores, so compare
 //                         its conns_per_cpu_s (process CPU time, both threads).
 //   BM_Bulk/taptcp[_direct]  64 MiB per iteration over one connection, MSS 1460 (MTU 1500), 4 MiB
-//                         send and receive buffers (tcp_wmem / tcp_rmem), one thread.
+//                         send and receive buffers (tcp_wmem / tcp_rmem), one thread. The link
+//                         offers checksum offload and TSO as lo does: 64 KiB super-segments
+//                         cross whole and the receiver takes them as GRO would.
+//   BM_Bulk/taptcp_no_offload  the same with no offloads: every 1448-byte segment is built,
+//                         checksummed, carried and parsed on its own.
 //   BM_Bulk/kernel        the same over lo at MTU 1500, one thread, non-blocking; lo keeps its
 //                         TSO/GSO, so the kernel moves 64 KiB super-packets that are never cut,
 //                         and it never computes a checksum on loopback.
-//   BM_Bulk/kernel_no_tso lo with TSO and GSO off: one skb per segment, like taptcp's frames.
+//   BM_Bulk/kernel_no_tso lo with TSO and GSO off: one skb per segment, like taptcp_no_offload.
 //   BM_Memory/taptcp      bytes per established connection beyond its buffers' data storage,
 //                         counted by this binary's operator new, with a breakdown; the kernel's
 //                         TCP and tw_sock_TCP slab object sizes (/proc/slabinfo) as the baseline.
@@ -190,9 +194,16 @@ constexpr Duration kPastTimeWait = seconds(68);
 
 // On the simulator (stack/sim), as the scenario tests run: a zero-delay link and no recording tap
 // (a benchmark must not keep every frame).
+// Both rigs offer the stacks checksum offload and TSO unless told not to, as lo offers the kernel
+// (a super-segment crosses whole and the receiver takes it as GRO hands it up).
+constexpr wire::LinkOffloads kLoOffloads{.tx_csum = true, .tso = true, .gso_max_size = 65536};
+
 class SimRig {
  public:
-  SimRig() : pair_(sim::Impairments{.delay = Duration::zero()}) { pair_.link->set_tap(nullptr); }
+  explicit SimRig(bool offload = true) : pair_(sim::Impairments{.delay = Duration::zero()}) {
+    pair_.link->set_tap(nullptr);
+    if (offload) pair_.link->set_offloads(kLoOffloads);
+  }
   Stack& client() { return *pair_.client; }
   Stack& server() { return *pair_.server; }
   // Delivers every frame in flight and everything they cause; virtual time does not move.
@@ -213,8 +224,8 @@ class SimRig {
 // event heap, no random draws: what is left is the stacks' own work plus one copy per frame.
 class DirectRig {
  public:
-  DirectRig()
-      : ends_{End(this, 1), End(this, 0)},
+  explicit DirectRig(bool offload = true)
+      : ends_{End(this, 1, offload), End(this, 0, offload)},
         client_(HostConfig("02:00:00:00:00:0c", "192.0.2.10"), &ends_[0], kEpoch, 3),
         server_(HostConfig("02:00:00:00:00:0d", "192.0.2.20"), &ends_[1], kEpoch, 4),
         hosts_{&client_, &server_} {}
@@ -225,7 +236,12 @@ class DirectRig {
     // is held by pointer, so the queue may grow meanwhile.
     while (head_ < queue_.size()) {
       Frame* f = queue_[head_++];
-      hosts_[f->to]->Input(std::span(f->bytes.data(), f->len), now_);
+      const std::span<const uint8_t> bytes(f->bytes.data(), f->len);
+      if (f->offload.any()) {
+        hosts_[f->to]->InputOffloaded(bytes, f->offload, now_);
+      } else {
+        hosts_[f->to]->Input(bytes, now_);
+      }
       pool_.push_back(f);
     }
     queue_.clear();
@@ -246,25 +262,35 @@ class DirectRig {
   struct Frame {
     int to;
     size_t len;
-    std::array<uint8_t, 1514> bytes;  // MTU 1500 plus the Ethernet header
+    wire::Offload offload;
+    std::array<uint8_t, 14 + 65535> bytes;  // the largest IPv4 packet plus the Ethernet header
   };
   class End final : public Link {
    public:
-    End(DirectRig* rig, int to) : rig_(rig), to_(to) {}
-    void Transmit(std::span<const uint8_t> frame, Instant) override { rig_->Push(to_, frame); }
+    End(DirectRig* rig, int to, bool offload) : rig_(rig), to_(to), offload_(offload) {}
+    void Transmit(std::span<const uint8_t> frame, Instant) override { rig_->Push(to_, frame, {}); }
+    void TransmitOffloaded(std::span<const uint8_t> frame, const wire::Offload& offload,
+                           Instant) override {
+      rig_->Push(to_, frame, offload);
+    }
+    wire::LinkOffloads offloads() const override {
+      return offload_ ? kLoOffloads : wire::LinkOffloads{};
+    }
 
    private:
     DirectRig* rig_;
     int to_;
+    bool offload_;
   };
 
-  void Push(int to, std::span<const uint8_t> frame) {
-    if (frame.size() > sizeof(Frame::bytes)) std::abort();  // the stacks size frames to the MTU
+  void Push(int to, std::span<const uint8_t> frame, const wire::Offload& offload) {
+    if (frame.size() > sizeof(Frame::bytes)) std::abort();  // no frame exceeds an IPv4 packet
     if (pool_.empty()) pool_.push_back(frames_.emplace_back(std::make_unique<Frame>()).get());
     Frame* f = pool_.back();
     pool_.pop_back();
     f->to = to;
     f->len = frame.size();
+    f->offload = offload;
     std::memcpy(f->bytes.data(), frame.data(), frame.size());
     queue_.push_back(f);
   }
@@ -349,9 +375,9 @@ void BM_LifecycleTaptcp(benchmark::State& state) {
   state.counters["alloc_bytes_per_conn"] = static_cast<double>(allocs.new_bytes) / kTimeWaitBatch;
 }
 
-template <class Rig>
+template <class Rig, bool kOffload = true>
 void BM_BulkTaptcp(benchmark::State& state) {
-  Rig rig;
+  Rig rig(kOffload);
   for (Stack* s : {&rig.client(), &rig.server()}) {
     if (!s->sysctl().Set("net.ipv4.tcp_rmem", "4096 4194304 6291456").ok() ||
         !s->sysctl().Set("net.ipv4.tcp_wmem", "4096 4194304 4194304").ok()) {
@@ -633,8 +659,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
           "one thread each, lo with TSO/GSO; target >= 1x");
     Ratio("bulk direct", "taptcp_direct", "BM_Bulk/taptcp_direct", "BM_Bulk/kernel", "bytes",
           "stacks back to back, lo with TSO/GSO");
-    Ratio("bulk vs no TSO/GSO", "taptcp", "BM_Bulk/taptcp", "BM_Bulk/kernel_no_tso", "bytes",
-          "lo with TSO and GSO off");
+    Ratio("bulk without offloads", "taptcp_no_offload", "BM_Bulk/taptcp_no_offload",
+          "BM_Bulk/kernel_no_tso", "bytes",
+          "every segment built, checksummed and parsed; lo with TSO and GSO off");
     PrintMemory();
   }
 
@@ -725,7 +752,8 @@ void RegisterAll(const KernelNet& net) {
   RegisterKernelLifecycle(net);
   for (auto* b :
        {benchmark::RegisterBenchmark("BM_Bulk/taptcp", BM_BulkTaptcp<SimRig>),
-        benchmark::RegisterBenchmark("BM_Bulk/taptcp_direct", BM_BulkTaptcp<DirectRig>)}) {
+        benchmark::RegisterBenchmark("BM_Bulk/taptcp_direct", BM_BulkTaptcp<DirectRig>),
+        benchmark::RegisterBenchmark("BM_Bulk/taptcp_no_offload", BM_BulkTaptcp<SimRig, false>)}) {
     b->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(1.0);
   }
   RegisterKernelBulk(net);

@@ -8,6 +8,7 @@ taptcp_test(NAME wire_test
     ${CMAKE_SOURCE_DIR}/tests/unit/wire_tcp_test.cc
     ${CMAKE_SOURCE_DIR}/tests/unit/wire_tcp_options_test.cc
     ${CMAKE_SOURCE_DIR}/tests/unit/wire_frame_test.cc
+    ${CMAKE_SOURCE_DIR}/tests/unit/wire_offload_test.cc
   LIBS taptcp_wire absl::flat_hash_map absl::hash
   LABELS unit)
 
