@@ -38,6 +38,9 @@ void Connection::OnSegment(const Segment& seg) {
       SynChallenge();
       return;
     }
+    // Its SYN occupies sequence space we already received, so tcp_data_queue sees a
+    // retransmission ("2nd most common case") and ACKs at once, in quick-ack mode.
+    ack_now_ = true;
   }
   if (!seg.has_ack()) return;  // fifth check: no ACK, drop
   if (!HandleAck(seg)) {
