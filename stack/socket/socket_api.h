@@ -51,6 +51,9 @@ struct TcpInfo {
   bool timestamps = false, sack = false, wscale = false;
   uint64_t bytes_sent = 0, bytes_acked = 0, bytes_received = 0;
   uint32_t segs_out = 0, segs_in = 0, data_segs_out = 0, data_segs_in = 0, total_retrans = 0;
+  // Milliseconds since data last went out / came in and since the last ACK (ss: lastsnd,
+  // lastrcv, lastack).
+  uint32_t last_data_sent = 0, last_data_recv = 0, last_ack_recv = 0;
   std::string_view congestion;  // TCP_CONGESTION: "cubic", "reno"
 };
 

@@ -95,6 +95,39 @@ TEST(TcpScenario, HandshakeNegotiatesLinuxOptions) {
   EXPECT_EQ(p.server->mib().Get(Counter::kTcpCurrEstab), 1u);
 }
 
+// TCP_INFO's lastsnd / lastrcv / lastack (ss -i): milliseconds since data last went out, came in,
+// and since the last ACK was taken (tcp_get_info from lsndtime, icsk_ack.lrcvtime, rcv_tstamp).
+TEST(TcpScenario, TcpInfoTellsHowLongSinceDataAndAcks) {
+  TcpPair p;  // 1 ms each way
+  const int l = p.Listen(80);
+  const auto [c, s] = p.Establish(l, 80);
+  const std::vector<uint8_t> msg(10, 'x');
+  p.net.RunFor(Duration::zero());  // both stacks' clocks at the network's now
+  const Instant sent = p.net.now();
+  ASSERT_EQ(p.client->sockets().Send(c, msg), 10);
+  p.net.RunFor(seconds(3));
+  std::vector<uint8_t> buf(64);
+  ASSERT_EQ(p.server->sockets().Recv(s, buf), 10);
+  socket::TcpInfo ci, si;
+  ASSERT_EQ(p.client->sockets().GetTcpInfo(c, &ci), 0);
+  ASSERT_EQ(p.server->sockets().GetTcpInfo(s, &si), 0);
+  // Differences of the 32-bit millisecond clock, as Linux's jiffies differences.
+  const auto ms = [&](Instant t) {
+    const auto clock_ms = [](Instant i) {
+      return std::chrono::duration_cast<milliseconds>(i.time_since_epoch()).count();
+    };
+    return static_cast<uint32_t>(clock_ms(p.net.now()) - clock_ms(t));
+  };
+  EXPECT_EQ(ci.last_data_sent, ms(sent));
+  // The server got it 1 ms later and ACKed at once (quick-ack at the start of a connection); the
+  // ACK reached the client 1 ms after that.
+  EXPECT_EQ(si.last_data_recv, ms(sent + milliseconds(1)));
+  EXPECT_EQ(ci.last_ack_recv, ms(sent + milliseconds(2)));
+  EXPECT_GE(ci.last_data_sent, 3000u);
+  // The server never sent data: its lastsnd counts from the clock's zero, as Linux's from 0.
+  EXPECT_GT(si.last_data_sent, ci.last_data_sent);
+}
+
 TEST(TcpScenario, ConnectToClosedPortIsRefusedWithLinuxRst) {
   TcpPair p;
   const int c = p.client->sockets().Socket();
