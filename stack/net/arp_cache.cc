@@ -85,17 +85,22 @@ void ArpCache::SetState(Entry& e, NeighState s) {
   }
 }
 
-std::optional<wire::MacAddress> ArpCache::Resolve(wire::Ipv4Address next_hop,
-                                                  std::span<const uint8_t> ip_packet) {
+std::optional<wire::MacAddress> ArpCache::ResolveKnown(wire::Ipv4Address next_hop) {
   auto it = entries_.find(next_hop);
   Entry* e = it == entries_.end() ? nullptr : it->second.get();
-  if (e != nullptr && e->state != NeighState::kIncomplete) {
-    e->last_used = ctx_.now();
-    // A STALE entry is still good to send with; using it starts re-validation (neigh_event_send:
-    // STALE -> DELAY, and PROBE when no confirmation comes).
-    if (e->state == NeighState::kStale) SetState(*e, NeighState::kDelay);
-    return e->mac;
-  }
+  if (e == nullptr || e->state == NeighState::kIncomplete) return std::nullopt;
+  e->last_used = ctx_.now();
+  // A STALE entry is still good to send with; using it starts re-validation (neigh_event_send:
+  // STALE -> DELAY, and PROBE when no confirmation comes).
+  if (e->state == NeighState::kStale) SetState(*e, NeighState::kDelay);
+  return e->mac;
+}
+
+std::optional<wire::MacAddress> ArpCache::Resolve(wire::Ipv4Address next_hop,
+                                                  std::span<const uint8_t> ip_packet) {
+  if (std::optional<wire::MacAddress> mac = ResolveKnown(next_hop)) return mac;
+  auto it = entries_.find(next_hop);
+  Entry* e = it == entries_.end() ? nullptr : it->second.get();
   if (e == nullptr) {
     e = Create(next_hop);
     if (e == nullptr) {

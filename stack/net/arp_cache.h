@@ -65,6 +65,8 @@ class ArpCache {
   // out if none is pending; returns nullopt.
   std::optional<wire::MacAddress> Resolve(wire::Ipv4Address next_hop,
                                           std::span<const uint8_t> ip_packet);
+  // The MAC for `next_hop` if an entry can be used now (as Resolve), else nullopt; queues nothing.
+  std::optional<wire::MacAddress> ResolveKnown(wire::Ipv4Address next_hop);
 
   // A reply to one of our requests, or a request from a neighbour (which teaches us its address,
   // as Linux's arp_process does, because it is about to talk to us). `create` says whether an

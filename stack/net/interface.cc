@@ -131,20 +131,19 @@ bool Interface::OutputIpv4(std::span<uint8_t> frame, Ipv4Address dst,
   std::optional<MacAddress> mac;
   if (IsBroadcast(dst)) {
     mac = MacAddress::Broadcast();
-  } else {
-    if (offload.any()) {
-      // The ARP queue keeps plain packets (Linux keeps the skb, offload state and all): a
-      // packet that must wait is finished in software first and queued piece by piece.
-      const std::optional<ArpCache::EntryInfo> e = arp_.Lookup(*hop);
-      if (!e || e->state == NeighState::kIncomplete) {
-        // The segmenter reads an Ethernet frame; the destination is filled in per piece.
-        wire::WriteEthernetHeader(frame, MacAddress{}, config_.mac, wire::kIpv4);
-        std::vector<uint8_t> scratch(frame.size());
-        wire::SegmentFrame(frame, offload, scratch,
-                           [&](std::span<uint8_t> piece) { OutputIpv4(piece, dst); });
-        return true;
-      }
+  } else if (offload.any()) {
+    // The ARP queue keeps plain packets (Linux keeps the skb, offload state and all): a packet
+    // that must wait is finished in software first and queued piece by piece.
+    mac = arp_.ResolveKnown(*hop);
+    if (!mac) {
+      // The segmenter reads an Ethernet frame; the destination is filled in per piece.
+      wire::WriteEthernetHeader(frame, MacAddress{}, config_.mac, wire::kIpv4);
+      std::vector<uint8_t> scratch(frame.size());
+      wire::SegmentFrame(frame, offload, scratch,
+                         [&](std::span<uint8_t> piece) { OutputIpv4(piece, dst); });
+      return true;
     }
+  } else {
     mac = arp_.Resolve(*hop, packet);
   }
   if (!mac) return true;  // queued until ARP answers
