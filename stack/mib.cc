@@ -45,17 +45,25 @@ bool Mib::FromName(std::string_view name, Counter* out) {
   return false;
 }
 
-std::string Mib::Format(bool zeros) const {
-  std::string out;
+std::vector<std::pair<std::string, uint64_t>> Mib::Rows() const {
+  std::vector<std::pair<std::string, uint64_t>> rows;
+  rows.reserve(kCounterCount + wire::kDropReasonCount);
   for (size_t i = 0; i < kCounterCount; ++i) {
-    if (!zeros && values_[i] == 0) continue;
-    absl::StrAppend(&out, Name(static_cast<Counter>(i)), " ", values_[i], "\n");
+    rows.emplace_back(Name(static_cast<Counter>(i)), values_[i]);
   }
   // Reason 0 is kNone: never a drop.
   for (size_t i = 1; i < wire::kDropReasonCount; ++i) {
-    if (!zeros && drops_[i] == 0) continue;
-    absl::StrAppend(&out, "TaptcpDrop_", Sv(wire::DropReasonName(static_cast<wire::DropReason>(i))),
-                    " ", drops_[i], "\n");
+    rows.emplace_back(
+        absl::StrCat("TaptcpDrop_", Sv(wire::DropReasonName(static_cast<wire::DropReason>(i)))),
+        drops_[i]);
+  }
+  return rows;
+}
+
+std::string Mib::Format(bool zeros) const {
+  std::string out;
+  for (const auto& [name, value] : Rows()) {
+    if (zeros || value != 0) absl::StrAppend(&out, name, " ", value, "\n");
   }
   return out;
 }

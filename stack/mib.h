@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "stack/wire/drop_reason.h"
 
@@ -125,6 +127,8 @@ class Mib {
   // nstat -az style text: one "Name value" line per counter; drop reasons as TaptcpDrop_<reason>.
   // With zeros=false, zero counters are left out (like nstat without -z).
   std::string Format(bool zeros) const;
+  // Every counter and drop reason with its nstat name, in nstat's order, zeros included.
+  std::vector<std::pair<std::string, uint64_t>> Rows() const;
 
  private:
   std::array<uint64_t, kCounterCount> values_{};

@@ -165,4 +165,11 @@ void Listener::Stop() {
   }
 }
 
+std::vector<const RequestSock*> Listener::Requests() const {
+  std::vector<const RequestSock*> out;
+  out.reserve(requests_.size());
+  for (const auto& [t, r] : requests_) out.push_back(r.get());
+  return out;
+}
+
 }  // namespace taptcp::tcp

@@ -61,6 +61,8 @@ class Listener {
   int backlog() const { return max_ack_backlog_; }
   size_t accept_queue_size() const { return accept_queue_.size(); }
   size_t request_count() const { return requests_.size(); }
+  // The request entries (SYN_RECV), for `ss` (inet_diag dumps them from the request hash too).
+  std::vector<const RequestSock*> Requests() const;
   void set_observer(ConnectionObserver* o) { observer_ = o; }
   // Options accepted connections inherit from the listening socket (SO_KEEPALIVE, TCP_NODELAY...).
   void set_child_options(const ConnectionOptions& o) { child_options_ = o; }
