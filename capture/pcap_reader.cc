@@ -56,7 +56,11 @@ absl::StatusOr<std::optional<CapturedFrame>> PcapReader::Next() {
                                             ", limit ", kMaxSnapLen, ")"));
   }
   CapturedFrame frame;
-  frame.time = kEpoch + std::chrono::seconds(header->ts.tv_sec) +
+  // The file stores seconds as an unsigned 32-bit field; libpcap sign-extends it for files in
+  // host byte order and not for swapped ones, so read it back as what the file holds (past 2038
+  // it would otherwise come out as 1901).
+  const auto file_seconds = static_cast<uint32_t>(header->ts.tv_sec);
+  frame.time = kEpoch + std::chrono::seconds(file_seconds) +
                std::chrono::nanoseconds(header->ts.tv_usec);  // nanoseconds: see Open
   frame.bytes.assign(data, data + header->caplen);
   frame.wire_length = header->len;

@@ -48,6 +48,9 @@ struct Sysctl {
   int tcp_fastopen = 1;
   int tcp_timestamps = 1;
   int tcp_sack = 1;
+  // The smallest MSS a peer may make us use (Linux 5.2+, after the SACK Panic fixes): a tiny
+  // advertised MSS would otherwise multiply segments and per-segment cost.
+  int tcp_min_snd_mss = 48;
   int tcp_window_scaling = 1;
   std::array<int, 3> tcp_rmem = {4096, 131072, 6291456};
   std::array<int, 3> tcp_wmem = {4096, 16384, 4194304};

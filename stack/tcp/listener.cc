@@ -74,8 +74,13 @@ void Listener::SendSynAck(RequestSock& req) {
   h.ack = (req.irs + 1).value();
   h.flags = wire::kSyn | wire::kAck;
   const uint32_t mss = layer_.mtu_mss();
-  const uint32_t space = std::min<uint32_t>(65535, static_cast<uint32_t>(ctx.sysctl.tcp_rmem[1]));
-  h.window = static_cast<uint16_t>(space / mss * mss);
+  // The child's receive buffer is the listening socket's (SO_RCVBUF, else tcp_rmem[1]): offer no
+  // more than it holds (tcp_openreq_init_rwin sizes the window from the listener's sk_rcvbuf).
+  const uint32_t rcvbuf = child_options_.rcvbuf > 0 ? child_options_.rcvbuf
+                                                    : static_cast<uint32_t>(ctx.sysctl.tcp_rmem[1]);
+  const uint32_t space = std::min<uint32_t>(65535, rcvbuf);
+  // tcp_select_initial_window: whole segments, when more than one fits.
+  h.window = static_cast<uint16_t>(space > mss ? space / mss * mss : space);
   req.synack_window = h.window;
   wire::TcpOptions o;
   o.mss = static_cast<uint16_t>(mss);

@@ -519,13 +519,20 @@ void Connection::HandleFin(const Segment& seg) {
   pending_fin_.reset();
   fin_received_ = true;
   rcv_nxt_ += 1;
-  ack_now_ = true;  // Linux acknowledges a FIN at once (tcp_fin: quick ack)
   switch (state_) {
     case State::kSynReceived:
     case State::kEstablished:
+      // tcp_fin: CLOSE_WAIT in pingpong (interactive) mode, where quick ACKs are off: the ACK
+      // waits for the delayed-ACK timer (unless more than a segment is unacknowledged), so an
+      // application that closes on EOF sends its FIN with it and the close takes three
+      // segments, not four.
+      quickack_ = 0;
+      ack_now_ = segs_since_ack_ >= 2;
+      if (!ack_now_) ScheduleAck(false);
       SetState(State::kCloseWait);
       break;
     case State::kFinWait1:
+      ack_now_ = true;  // tcp_fin: tcp_send_ack, then CLOSING or (our FIN acked) TIME_WAIT
       if (fin_sent_ && snd_una_ == snd_max_) {
         EnterTimeWait();
       } else {
@@ -533,9 +540,11 @@ void Connection::HandleFin(const Segment& seg) {
       }
       break;
     case State::kFinWait2:
+      ack_now_ = true;  // tcp_fin: tcp_send_ack, then tcp_time_wait
       EnterTimeWait();
       break;
     default:
+      ack_now_ = true;
       break;
   }
   Notify();

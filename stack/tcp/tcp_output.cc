@@ -38,8 +38,12 @@ uint32_t Connection::OwnMss() const {
   return opts_.user_mss > 0 ? std::min<uint32_t>(opts_.user_mss, mtu_mss) : mtu_mss;
 }
 
+// Linux tcp_sync_mss / __tcp_mtu_to_mss: the peer's MSS, our own, never below
+// tcp_min_snd_mss (48), then less the timestamp option. The floor keeps every segment (and
+// CurrentMss with SACK blocks) positive whatever MSS a peer announces.
 void Connection::SyncMss() {
-  mss_ = std::min<uint32_t>(neg_.peer_mss, OwnMss()) - (neg_.timestamps ? 12 : 0);
+  const uint32_t floor = static_cast<uint32_t>(layer_.ctx().sysctl.tcp_min_snd_mss);
+  mss_ = std::max(std::min<uint32_t>(neg_.peer_mss, OwnMss()), floor) - (neg_.timestamps ? 12 : 0);
 }
 
 // Data per segment now (Linux tcp_current_mss): the negotiated MSS less the room the SACK
@@ -198,7 +202,11 @@ void Connection::Output() {
     const uint32_t burst = TsoBurst(mss);
     for (;;) {
       const uint64_t next = SndOffset(snd_nxt_);
-      if (fin_sent_ && snd_nxt_ == snd_max_) break;
+      // Our FIN, once sent, stays at SND.MAX - 1; it is out while SND.NXT stands past it. After
+      // an RTO rewinds SND.NXT it goes again with the data before it (fin_sent_ stays true so
+      // that an ACK of the original FIN is still recognised as one).
+      const bool fin_out = fin_sent_ && snd_nxt_ == snd_max_;
+      if (fin_out) break;
       const uint64_t unsent = snd_buf_.end_offset() > next ? snd_buf_.end_offset() - next : 0;
       const uint32_t in_flight = static_cast<uint32_t>(snd_nxt_ - snd_una_);
       const uint64_t cwnd_bytes = uint64_t{cc_state_.cwnd} * mss_;
@@ -208,7 +216,7 @@ void Connection::Output() {
       if (len == 0) {
         // A FIN needs no window (it is sent even when the peer's window is closed, as Linux
         // does when it appends the FIN to the queue's tail).
-        if (fin_queued_ && !fin_sent_ && unsent == 0) {
+        if (fin_queued_ && unsent == 0) {
           SendSegment(snd_nxt_, wire::kFin | wire::kAck, next, 0, false);
           snd_nxt_ += 1;
           fin_sent_ = true;
@@ -227,7 +235,7 @@ void Connection::Output() {
         len -= len % mss;
       }
       const bool last = len == unsent;
-      const bool with_fin = last && fin_queued_ && !fin_sent_;
+      const bool with_fin = last && fin_queued_;
       uint8_t flags = wire::kAck | (last ? wire::kPsh : 0);
       if (with_fin) flags |= wire::kFin;
       if (!rtt_probe_armed_ && snd_nxt_ >= snd_max_) {

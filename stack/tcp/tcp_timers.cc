@@ -131,8 +131,7 @@ void Connection::OnRetransmitTimer() {
   // Everything outstanding is presumed lost; resend from SND.UNA (the RFC 2018 §8 choice of
   // forgetting SACK state; Linux keeps it in tcp_timeout_mark_lost and skips SACKed data).
   sacks_.Reset();
-  snd_nxt_ = snd_una_;
-  if (fin_sent_ && snd_una_ != snd_max_) fin_sent_ = false;
+  snd_nxt_ = snd_una_;  // the FIN, if sent, goes again after the data (Output's fin_out)
   rto_.Backoff();
   Output();
   ArmRetransmitTimer();

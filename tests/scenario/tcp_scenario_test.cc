@@ -128,6 +128,47 @@ TEST(TcpScenario, TcpInfoTellsHowLongSinceDataAndAcks) {
   EXPECT_GT(si.last_data_sent, ci.last_data_sent);
 }
 
+// tcp_fin: a FIN in ESTABLISHED moves to CLOSE_WAIT in pingpong mode, so its ACK waits for the
+// delayed-ACK timer; a server that closes on EOF within it sends one FIN-ACK (a three-segment
+// close), and one that does not ACKs the FIN 40 ms later. A FIN in FIN_WAIT2 is ACKed at once.
+TEST(TcpScenario, FinInEstablishedIsAckedLateUnlessTheCloseComesFirst) {
+  for (const bool server_closes : {true, false}) {
+    SCOPED_TRACE(server_closes ? "server closes at once" : "server keeps the socket");
+    TcpPair p;
+    const int l = p.Listen(80);
+    const auto [c, s] = p.Establish(l, 80);
+    p.net.RunFor(seconds(1));  // past every quick ACK of the handshake
+    const size_t before = p.wire.frames.size();
+    const wire::Ipv4Address server_ip = p.server->config().addr;
+    ASSERT_EQ(p.client->sockets().Close(c), 0);
+    p.net.RunFor(milliseconds(10));
+    if (server_closes) {
+      ASSERT_EQ(p.server->sockets().Close(s), 0);
+    }
+    p.net.RunFor(milliseconds(100));
+    std::vector<testing::SentFrame> after(p.wire.frames.begin() + static_cast<long>(before),
+                                          p.wire.frames.end());
+    const auto frames = TcpFrames(after);
+    std::vector<TcpFrame> from_server, from_client;
+    for (const TcpFrame& f : frames) (f.src == server_ip ? from_server : from_client).push_back(f);
+    ASSERT_FALSE(from_client.empty());
+    EXPECT_EQ(from_client[0].flags, wire::kFin | wire::kAck);
+    if (server_closes) {
+      ASSERT_EQ(from_server.size(), 1u);  // FIN and the ACK of the client's FIN together
+      EXPECT_EQ(from_server[0].flags, wire::kFin | wire::kAck);
+      EXPECT_EQ(from_server[0].ack, from_client[0].seq + 1);
+      ASSERT_EQ(from_client.size(), 2u);  // then the client's last ACK: TIME_WAIT on its side
+      EXPECT_EQ(from_client[1].flags, wire::kAck);
+    } else {
+      ASSERT_EQ(from_server.size(), 1u);
+      EXPECT_EQ(from_server[0].flags, wire::kAck);
+      const Duration delay = from_server[0].at - from_client[0].at;
+      EXPECT_GE(delay, milliseconds(40));  // the delayed-ACK timer (TCP_DELACK_MIN)
+      EXPECT_LT(delay, milliseconds(50));
+    }
+  }
+}
+
 TEST(TcpScenario, ConnectToClosedPortIsRefusedWithLinuxRst) {
   TcpPair p;
   const int c = p.client->sockets().Socket();
