@@ -11,5 +11,9 @@ int RunServe(const std::vector<std::string>& sysctls);
 int RunConnect(const std::vector<std::string>& sysctls);
 int RunDemo(const std::vector<std::string>& sysctls);
 int RunSysctl(const std::vector<std::string>& args);
+int RunSs();
+int RunNstat();
+int RunPkt(const std::vector<std::string>& scripts, const std::vector<std::string>& sysctls);
+int RunReplay(const std::vector<std::string>& args, const std::vector<std::string>& sysctls);
 
 }  // namespace taptcp::apps

@@ -33,9 +33,26 @@ std::string SummarizeFrame(std::span<const uint8_t> frame) {
     }
   }
   if (p.layer == L::kTcp) {
-    return absl::StrCat("TCP ", p.ip.src().ToString(), ":", p.tcp.src_port(), " > ",
-                        p.ip.dst().ToString(), ":", p.tcp.dst_port(), " len ",
-                        p.tcp.payload().size());
+    // tcpdump's way: Flags [S.], seq, ack, win, the options that matter, length.
+    std::string flags;
+    const uint8_t f = p.tcp.flags();
+    if (f & wire::kSyn) flags += 'S';
+    if (f & wire::kFin) flags += 'F';
+    if (f & wire::kRst) flags += 'R';
+    if (f & wire::kPsh) flags += 'P';
+    if (f & wire::kAck) flags += '.';
+    std::string out = absl::StrCat("TCP ", p.ip.src().ToString(), ":", p.tcp.src_port(), " > ",
+                                   p.ip.dst().ToString(), ":", p.tcp.dst_port(), " [", flags,
+                                   "] seq ", p.tcp.seq());
+    if (f & wire::kAck) absl::StrAppend(&out, " ack ", p.tcp.ack());
+    absl::StrAppend(&out, " win ", p.tcp.window());
+    const wire::TcpOptions& o = p.tcp.options();
+    if (o.mss) absl::StrAppend(&out, " mss ", *o.mss);
+    if (o.sack_permitted) absl::StrAppend(&out, " sackOK");
+    if (o.window_scale) absl::StrAppend(&out, " wscale ", *o.window_scale);
+    if (o.sack_count > 0) absl::StrAppend(&out, " sack ", o.sack_count);
+    absl::StrAppend(&out, " len ", p.tcp.payload().size());
+    return out;
   }
   if (p.layer == L::kIpv4) {
     return absl::StrCat("IPv4 ", p.ip.src().ToString(), " > ", p.ip.dst().ToString(), " proto ",

@@ -1,6 +1,8 @@
 #include "apps/host_flags.h"
 
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
+#include "apps/control_server.h"
 
 ABSL_FLAG(std::string, tap, "taptcp0", "TAP device to create or attach to (at most 15 characters)");
 ABSL_FLAG(std::string, addr, "192.0.2.2/24", "the stack's IPv4 address and prefix");
@@ -11,6 +13,11 @@ ABSL_FLAG(std::vector<std::string>, sysctl, {},
           "`taptcp sysctl` lists them)");
 ABSL_FLAG(std::string, pcap, "", "write every frame in and out to this pcap file");
 ABSL_FLAG(bool, trace, false, "print state changes, timers and drops as JSON lines on stdout");
+ABSL_FLAG(bool, offload, true,
+          "use the TAP device's offloads (IFF_VNET_HDR: TSO and checksum offload both ways); "
+          "--nooffload gives the packet-by-packet view");
+
+ABSL_DECLARE_FLAG(std::string, control);
 
 namespace taptcp::apps {
 
@@ -23,6 +30,9 @@ TapHostOptions HostOptionsFromFlags(std::vector<std::string> sysctls) {
   o.sysctls = std::move(sysctls);
   o.pcap = absl::GetFlag(FLAGS_pcap);
   o.trace = absl::GetFlag(FLAGS_trace);
+  o.offload = absl::GetFlag(FLAGS_offload);
+  o.control = absl::GetFlag(FLAGS_control);
+  if (o.control.empty()) o.control = DefaultControlPath(o.tap);
   return o;
 }
 

@@ -1,5 +1,5 @@
 // `taptcp serve`: run the stack on a TAP device until SIGINT/SIGTERM: it answers ARP and ping,
-// and with --port it serves TCP with an app (echo, discard; more modes come with issue 5).
+// and with --port it serves TCP with an app (--app; the modes are described in tcp_apps.h).
 #include <cstdio>
 
 #include "absl/flags/flag.h"
@@ -9,7 +9,12 @@
 #include "apps/tcp_apps.h"
 
 ABSL_FLAG(int, port, 0, "TCP port to listen on (0: no listener, only ARP and ping)");
-ABSL_FLAG(std::string, app, "echo", "what the listener does with connections: echo, discard");
+ABSL_FLAG(std::string, app, "echo",
+          "what the listener does with connections: echo, discard, http (GET / and /bytes/N), "
+          "hold (accept, never read or close), noaccept (never accept), close (accept and close: "
+          "our FIN first), linger0 (accept, close with SO_LINGER 0: RST), unread-close (close "
+          "with data unread: RST), write-close:N (write N bytes, then close), shutdown-wr "
+          "(shutdown(SHUT_WR) at once, keep reading)");
 ABSL_FLAG(int, backlog, 128, "listen() backlog (capped by net.core.somaxconn, as in Linux)");
 
 namespace taptcp::apps {
@@ -21,8 +26,13 @@ int RunServe(const std::vector<std::string>& sysctls) {
     std::fprintf(stderr, "taptcp serve: bad --port %d: expected 0..65535\n", port);
     return 2;
   }
-  TcpServerApp::Mode mode;
-  if (absl::Status s = TcpServerApp::ParseMode(absl::GetFlag(FLAGS_app), &mode); !s.ok()) {
+  const int backlog = absl::GetFlag(FLAGS_backlog);
+  if (backlog < 0) {
+    std::fprintf(stderr, "taptcp serve: bad --backlog %d: expected 0 or more\n", backlog);
+    return 2;
+  }
+  ServerMode mode;
+  if (absl::Status s = ServerMode::Parse(absl::GetFlag(FLAGS_app), &mode); !s.ok()) {
     std::fprintf(stderr, "taptcp serve: %s\n", std::string(s.message()).c_str());
     return 2;
   }
@@ -35,24 +45,26 @@ int RunServe(const std::vector<std::string>& sysctls) {
   std::unique_ptr<TcpServerApp> app;
   if (port > 0) {
     app = std::make_unique<TcpServerApp>(stack.sockets(), mode);
-    if (absl::Status s = app->Listen(static_cast<uint16_t>(port), absl::GetFlag(FLAGS_backlog));
-        !s.ok()) {
+    if (absl::Status s = app->Listen(static_cast<uint16_t>(port), backlog); !s.ok()) {
       std::fprintf(stderr, "taptcp serve: %s\n", std::string(s.message()).c_str());
       return 1;
     }
-    (*host)->set_service([&app] { app->Service(); });
+    tap::EventLoop& loop = (*host)->loop();
+    (*host)->set_service([&app, &loop] { app->Service(loop.Now()); });
+    if (mode.kind == ServerMode::kHttp) {
+      loop.AddPeriodic(seconds(1), [&app, &loop] { app->Expire(loop.Now()); });
+    }
   }
   std::fprintf(
       stderr, "taptcp: %s (%s) on %s%s; Ctrl-C to stop\n", options.addr.c_str(),
       stack.config().mac.ToString().c_str(), options.tap.c_str(),
-      port > 0
-          ? (" serving " + absl::GetFlag(FLAGS_app) + " on port " + std::to_string(port)).c_str()
-          : "");
+      port > 0 ? (" serving " + mode.Name() + " on port " + std::to_string(port)).c_str() : "");
   absl::StatusOr<tap::EventLoop::StopReason> why = (*host)->loop().Run();
   if (!why.ok()) {
     std::fprintf(stderr, "taptcp serve: %s\n", std::string(why.status().message()).c_str());
     return 1;
   }
+  if (app) std::fprintf(stderr, "taptcp: %s\n", app->Summary().c_str());
   std::fprintf(stderr, "taptcp: stopped; counters:\n%s", stack.mib().Format(false).c_str());
   if (!(*host)->capture_path().empty()) {
     (void)(*host)->capture()->Flush();

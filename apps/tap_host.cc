@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "stack/absl_sv.h"
 #include "stack/wire/addresses.h"
+#include "stack/wire/ethernet.h"
+#include "stack/wire/offload.h"
 
 namespace taptcp::apps {
 
@@ -42,7 +44,9 @@ absl::StatusOr<std::unique_ptr<TapHost>> TapHost::Open(const TapHostOptions& o) 
   }
 
   std::unique_ptr<TapHost> host(new TapHost());
-  absl::StatusOr<std::unique_ptr<tap::TapDevice>> dev = tap::TapDevice::Open(o.tap);
+  config.offload_csum = o.offload;
+  config.offload_tso = o.offload;
+  absl::StatusOr<std::unique_ptr<tap::TapDevice>> dev = tap::TapDevice::Open(o.tap, o.offload);
   if (!dev.ok()) return dev.status();
   host->tap_ = std::move(*dev);
   config.mtu = host->tap_->mtu() > 0 ? host->tap_->mtu() : 1500;
@@ -51,6 +55,7 @@ absl::StatusOr<std::unique_ptr<TapHost>> TapHost::Open(const TapHostOptions& o) 
     if (!w.ok()) return w.status();
     host->pcap_ = std::move(*w);
     host->pcap_path_ = o.pcap;
+    host->pcap_scratch_.resize(wire::kEthernetHeaderSize + 65535);
   }
   host->tee_ = std::make_unique<TeeLink>(host->tap_.get(), host->pcap_.get());
   // A real network gets unpredictable ISNs and ports (RFC 6528, RFC 6056); simulations pass a
@@ -69,18 +74,35 @@ absl::StatusOr<std::unique_ptr<TapHost>> TapHost::Open(const TapHostOptions& o) 
                                host->loop_->Now().time_since_epoch());
   }
   if (absl::Status st = host->loop_->AddTap(host->tap_.get()); !st.ok()) return st;
+  if (!o.control.empty()) {
+    absl::StatusOr<std::unique_ptr<ControlServer>> control =
+        ControlServer::Start(o.control, *host->loop_, *host->stack_);
+    if (!control.ok()) return control.status();
+    host->control_ = std::move(*control);
+  }
   // The stack's wheel starts at the loop clock's present, not at zero.
   host->stack_->Advance(host->loop_->Now());
   return host;
 }
 
 TapHost::~TapHost() {
+  control_.reset();  // unregisters from the loop while it still exists
   if (pcap_) (void)pcap_->Flush();
 }
 
 void TapHost::Input(std::span<const uint8_t> frame, Instant now) {
   if (pcap_) pcap_->Record(frame, now);
   stack_->Input(frame, now);
+  if (service_) service_();
+}
+
+void TapHost::InputOffloaded(std::span<const uint8_t> frame, const wire::Offload& offload,
+                             Instant now) {
+  if (pcap_) {
+    wire::SegmentFrame(frame, offload, pcap_scratch_,
+                       [&](std::span<uint8_t> piece) { pcap_->Record(piece, now); });
+  }
+  stack_->InputOffloaded(frame, offload, now);
   if (service_) service_();
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "apps/control_server.h"
 #include "capture/pcap_writer.h"
 #include "stack/stack.h"
 #include "tap/event_loop.h"
@@ -26,6 +27,10 @@ struct TapHostOptions {
   std::vector<std::string> sysctls;       // name=value
   std::string pcap;                       // optional capture path
   bool trace = false;                     // JSON lines on stdout
+  std::string control;                    // unix socket for `taptcp ss`/`nstat`; "" = none
+  // The TAP device's offloads (IFF_VNET_HDR: TSO and checksum offload both ways) and the stack's
+  // use of them; off gives the packet-by-packet view.
+  bool offload = true;
 };
 
 class TapHost final : private Driveable, private TraceSink {
@@ -42,11 +47,17 @@ class TapHost final : private Driveable, private TraceSink {
   // Called after every frame and every timer the stack handles: where apps service their sockets.
   void set_service(std::function<void()> fn) { service_ = std::move(fn); }
   const std::string& capture_path() const { return pcap_path_; }
+  // The control socket's path, or "" without one.
+  std::string control_path() const { return control_ ? control_->path() : std::string(); }
 
  private:
   TapHost() = default;
   // Driveable: the loop feeds us, we record inbound frames, then hand them to the stack.
   void Input(std::span<const uint8_t> frame, Instant now) override;
+  // A super-frame or partial checksum from the device: the capture gets the wire frames (cut as
+  // the kernel's TSO would cut them for a wire), the stack the super-frame whole.
+  void InputOffloaded(std::span<const uint8_t> frame, const wire::Offload& offload,
+                      Instant now) override;
   void Advance(Instant now) override {
     stack_->Advance(now);
     if (service_) service_();
@@ -57,11 +68,13 @@ class TapHost final : private Driveable, private TraceSink {
 
   std::unique_ptr<tap::TapDevice> tap_;
   std::unique_ptr<capture::PcapWriter> pcap_;
+  std::vector<uint8_t> pcap_scratch_;  // one wire frame of an inbound super-frame
   std::string pcap_path_;
   std::unique_ptr<TeeLink> tee_;
   std::unique_ptr<Stack> stack_;
   std::unique_ptr<tap::EventLoop> loop_;
   std::function<void()> service_;
+  std::unique_ptr<ControlServer> control_;  // declared last: destroyed before the loop
 };
 
 // Pulls every `--sysctl name=value` / `--sysctl=name=value` out of argv (absl flags keep only

@@ -6,11 +6,16 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Build and library dependencies, and the tools the tests and the demo call.
 packages=(g++ cmake make pkg-config libabsl-dev libpcap-dev libtins-dev libgtest-dev libgmock-dev
-          libbenchmark-dev iproute2 iputils-ping tcpdump tshark python3 clang libclang-rt-14-dev)
+          libbenchmark-dev iproute2 iputils-ping tcpdump tshark python3 python3-scapy curl clang
+          libclang-rt-14-dev)
+# Only for fuzzing (scripts/test.sh --fuzz / --afl): AFL++, whose afl-clang-fast builds the same
+# targets for afl-fuzz (tests/fuzz/README.md).
+fuzz_packages=(afl++)
 
+# taptcp_install_missing [extra packages...]: the packages above plus the extras, if missing.
 taptcp_install_missing() {
   local missing=()
-  for p in "${packages[@]}"; do
+  for p in "${packages[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} = 0 ] && return 0

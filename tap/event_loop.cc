@@ -258,9 +258,16 @@ absl::StatusOr<EventLoop::StopReason> EventLoop::Loop(std::optional<Instant> unt
       if (it == sources_.end()) continue;  // removed by an earlier callback in this batch
       if (it->second.tap != nullptr) {
         absl::StatusOr<size_t> read = it->second.tap->ReadBatch(
-            [this](std::span<const uint8_t> frame) {
+            [this](std::span<const uint8_t> frame, const wire::Offload& offload) {
               // Each frame gets its own time: a batch can span a while on a busy machine.
-              driveable_->Input(frame, Now());
+              if (offload.any()) {
+                // A super-frame or partial checksum from a device with offloads: the Driveable
+                // takes it whole (a Stack, as after GRO) or cuts it (Driveable's default).
+                driveable_->InputOffloaded(frame, offload, Now());
+                ++stats_.offloaded_in;
+              } else {
+                driveable_->Input(frame, Now());
+              }
               ++stats_.frames_in;
             },
             max_frames_per_read_);

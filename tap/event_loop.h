@@ -1,5 +1,6 @@
 // The real-time driver: one thread, one epoll set, one Driveable (normally a Stack). Frames read
-// from TAP devices go to Driveable::Input with the current time; between frames the loop sleeps in
+// from TAP devices go to Driveable::Input with the current time (InputOffloaded for a super-frame
+// or a partial checksum from a device with offloads); between frames the loop sleeps in
 // epoll_wait exactly until Driveable::NextDeadline() and then calls Advance (DESIGN.md: "the TAP
 // loop (epoll + the wheel's next deadline)").
 #pragma once
@@ -34,7 +35,8 @@ class EventLoop {
     uint64_t wakeups = 0;        // epoll_wait returns
     uint64_t timer_wakeups = 0;  // of which with no fd ready (woken by time)
     uint64_t advances = 0;       // Driveable::Advance calls
-    uint64_t frames_in = 0;      // frames passed to Driveable::Input
+    uint64_t frames_in = 0;      // frames passed to Driveable::Input or InputOffloaded
+    uint64_t offloaded_in = 0;   // of which with an offload (InputOffloaded)
     uint64_t periodic_runs = 0;
   };
 

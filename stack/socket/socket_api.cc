@@ -147,10 +147,9 @@ int SocketApi::Close(int fd) {
   }
   if (s->conn != nullptr) {
     s->conn->set_observer(nullptr);
+    // The connection counts the abort as __tcp_close does (TCPAbortOnClose or TCPAbortOnData;
+    // TCPAbortOnLinger belongs to TCP_LINGER2 < 0 in FIN_WAIT2).
     const bool linger_zero = s->linger_on && s->linger_s == 0;
-    if (linger_zero && s->conn->state() != tcp::State::kClosed) {
-      tcp_.ctx().mib.Inc(Counter::kTcpExtTCPAbortOnLinger);
-    }
     s->conn->Close(linger_zero);
   }
   sockets_.erase(it);

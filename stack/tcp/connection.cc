@@ -62,7 +62,8 @@ void Connection::Connect(Instant t) {
 }
 
 void Connection::StartFromRequest(Seq iss, Seq irs, const Negotiated& neg, uint32_t snd_wnd_raw,
-                                  uint32_t ts_recent, uint32_t ts_offset, uint16_t synack_window) {
+                                  uint32_t ts_recent, uint32_t ts_offset, uint16_t synack_window,
+                                  std::optional<Duration> synack_rtt) {
   iss_ = iss;
   snd_una_ = snd_nxt_ = snd_max_ = iss + 1;
   irs_ = irs;
@@ -82,6 +83,9 @@ void Connection::StartFromRequest(Seq iss, Seq irs, const Negotiated& neg, uint3
   cc_state_.mss = mss_;
   cc_->Init(cc_state_, now());
   quickack_ = 16;
+  // tcp_synack_rtt_meas: the handshake's round trip is the first RTT sample, so the first RTO is
+  // about 200 ms on a LAN, not the initial 1 s.
+  if (synack_rtt) rto_.OnSample(*synack_rtt, snd_una_.value(), snd_nxt_.value(), now());
   EnterEstablished();
 }
 
@@ -122,8 +126,12 @@ int64_t Connection::Recv(std::span<uint8_t> out, bool peek) {
   if (!peek && state_ != State::kClosed) {
     // Reading opened the window; tell the peer when it doubled (tcp_cleanup_rbuf), so a sender
     // stalled on a closed window resumes without waiting for a probe.
+    // Compare the window we could advertise now (capped by what the scale can express), not the
+    // raw free space: without window scaling a 128 KiB buffer still offers at most 65535.
     const uint32_t offered = static_cast<uint32_t>(rcv_adv_ - rcv_nxt_);
-    if (rcv_buf_.free_space() >= 2ull * offered && rcv_buf_.free_space() >= mss_) {
+    const uint64_t could =
+        std::min<uint64_t>(rcv_buf_.free_space(), uint64_t{65535} << neg_.rcv_wscale);
+    if (could >= 2ull * offered && could >= mss_) {
       ack_now_ = true;
       Output();
     }

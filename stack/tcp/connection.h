@@ -107,7 +107,8 @@ class Connection final : private timers::TimerHandler {
   // Passive open completed by the handshake's final ACK (tcp_create_openreq_child): the
   // connection starts in ESTABLISHED with the request's sequence numbers and options.
   void StartFromRequest(Seq iss, Seq irs, const Negotiated& neg, uint32_t snd_wnd_raw,
-                        uint32_t ts_recent, uint32_t ts_offset, uint16_t synack_window);
+                        uint32_t ts_recent, uint32_t ts_offset, uint16_t synack_window,
+                        std::optional<Duration> synack_rtt = std::nullopt);
 
   // SEGMENT ARRIVES for this connection's 4-tuple.
   void OnSegment(const Segment& seg);

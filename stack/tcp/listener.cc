@@ -74,13 +74,15 @@ void Listener::SendSynAck(RequestSock& req) {
   h.ack = (req.irs + 1).value();
   h.flags = wire::kSyn | wire::kAck;
   const uint32_t mss = layer_.mtu_mss();
+  // tcp_openreq_init_rwin rounds to whole segments of the MSS less the timestamp option.
+  const uint32_t seg_size = mss - (req.neg.timestamps ? 12 : 0);
   // The child's receive buffer is the listening socket's (SO_RCVBUF, else tcp_rmem[1]): offer no
   // more than it holds (tcp_openreq_init_rwin sizes the window from the listener's sk_rcvbuf).
   const uint32_t rcvbuf = child_options_.rcvbuf > 0 ? child_options_.rcvbuf
                                                     : static_cast<uint32_t>(ctx.sysctl.tcp_rmem[1]);
   const uint32_t space = std::min<uint32_t>(65535, rcvbuf);
   // tcp_select_initial_window: whole segments, when more than one fits.
-  h.window = static_cast<uint16_t>(space > mss ? space / mss * mss : space);
+  h.window = static_cast<uint16_t>(space > seg_size ? space / seg_size * seg_size : space);
   req.synack_window = h.window;
   wire::TcpOptions o;
   o.mss = static_cast<uint16_t>(mss);
@@ -128,8 +130,15 @@ void Listener::OnRequestSegment(RequestSock& req, const Segment& seg) {
   }
   auto child = std::make_unique<Connection>(layer_, req.tuple, child_options_);
   Connection* c = layer_.Adopt(std::move(child));
-  c->StartFromRequest(req.iss, req.irs, req.neg, seg.window, req.ts_recent, req.ts_offset,
-                      req.synack_window);
+  // The final ACK's timestamp becomes TS.Recent (tcp_rcv_state_process in SYN_RECV updates it,
+  // FLAG_UPDATE_TS_RECENT), and the SYN-ACK's round trip is the first RTT sample when the SYN-ACK
+  // went once (Karn; tcp_synack_rtt_meas).
+  const bool ts = req.neg.timestamps && seg.options != nullptr && seg.options->timestamp;
+  const uint32_t ts_recent = ts ? seg.options->timestamp->first : req.ts_recent;
+  const std::optional<Duration> rtt =
+      req.retransmits == 0 ? std::optional<Duration>(ctx.now() - req.last_synack) : std::nullopt;
+  c->StartFromRequest(req.iss, req.irs, req.neg, seg.window, ts_recent, req.ts_offset,
+                      req.synack_window, rtt);
   ctx.mib.Inc(Counter::kTcpPassiveOpens);
   DropRequest(req.tuple);  // `req` is gone after this line
   accept_queue_.push_back(c);

@@ -97,7 +97,17 @@ void Connection::OnRetransmitTimer() {
       return;
     }
     ++probes_out_;
-    SendSegment(snd_una_ - 1, wire::kAck, 0, 0, false);
+    // tcp_write_wakeup: a window that is open but smaller than a segment (what sender SWS
+    // avoidance holds back for) gets as much data as fits, with PSH; a closed one gets the bare
+    // probe one byte left of it.
+    const uint64_t unsent = snd_buf_.end_offset() - unsent_from;
+    const uint32_t fits = static_cast<uint32_t>(std::min<uint64_t>({snd_wnd_, mss_, unsent}));
+    if (fits > 0) {
+      SendSegment(snd_nxt_, wire::kAck | wire::kPsh, unsent_from, fits, false);
+      snd_nxt_ += fits;
+    } else {
+      SendSegment(snd_una_ - 1, wire::kAck, 0, 0, false);
+    }
     rto_.Backoff();
     ArmRetransmitTimer();
     return;
