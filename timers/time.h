@@ -34,6 +34,13 @@ using std::chrono::minutes;
 using std::chrono::nanoseconds;
 using std::chrono::seconds;
 
+// The 32-bit millisecond clock TCP's timestamps, RTT filters and `ss` ages run on (Linux's
+// tcp_jiffies32 at HZ=1000): milliseconds since the epoch, wrapping every 49.7 days.
+inline uint32_t Jiffies32(Instant t) {
+  return static_cast<uint32_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+}
+
 // Seconds since the timeline's epoch, for traces and reports.
 inline double ToSeconds(Instant t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();

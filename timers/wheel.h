@@ -70,8 +70,10 @@ class Timer {
 
   void set_handler(TimerHandler* handler) { handler_ = handler; }
   bool armed() const { return link_.next != nullptr; }
-  // The requested expiry in ticks (ms), valid while armed.
+  // The requested expiry in ticks (ms since kEpoch), valid while armed.
   uint64_t expiry_tick() const { return expires_ & kTickMask; }
+  // The same as an Instant (what `ss -o` counts down to).
+  Instant expiry() const { return kEpoch + std::chrono::milliseconds(expiry_tick()); }
 
  private:
   friend class Wheel;

@@ -282,7 +282,7 @@ int SocketApi::GetTcpInfo(int fd, TcpInfo* info) {
   info->data_segs_out = c.stats().data_segs_out;
   info->data_segs_in = c.stats().data_segs_in;
   info->total_retrans = c.stats().total_retrans;
-  const uint32_t now_ms = c.NowMs32();
+  const uint32_t now_ms = Jiffies32(tcp_.ctx().now());
   info->last_data_sent = now_ms - c.stats().last_data_sent_ms;
   info->last_data_recv = now_ms - c.stats().last_data_recv_ms;
   info->last_ack_recv = now_ms - c.stats().last_ack_recv_ms;

@@ -252,17 +252,14 @@ void Connection::Done(int error) {
 }
 
 std::optional<Connection::TimerInfo> Connection::ActiveTimer() const {
-  auto at = [](const timers::Timer& t) {
-    return kEpoch + milliseconds(static_cast<int64_t>(t.expiry_tick()));
-  };
   // `ss -o` calls the TIME_WAIT and the orphaned FIN_WAIT2 timeouts both "timewait".
   const bool closing_timer = state_ == State::kTimeWait || (state_ == State::kFinWait2 && orphan_);
-  if (sk_timer_.armed() && closing_timer) return TimerInfo{"timewait", at(sk_timer_), 0};
+  if (sk_timer_.armed() && closing_timer) return TimerInfo{"timewait", sk_timer_.expiry(), 0};
   if (rtx_timer_.armed()) {
-    return TimerInfo{snd_wnd_ == 0 && snd_nxt_ == snd_una_ ? "persist" : "on", at(rtx_timer_),
+    return TimerInfo{snd_wnd_ == 0 && snd_nxt_ == snd_una_ ? "persist" : "on", rtx_timer_.expiry(),
                      retransmits_};
   }
-  if (sk_timer_.armed()) return TimerInfo{"keepalive", at(sk_timer_), 0};
+  if (sk_timer_.armed()) return TimerInfo{"keepalive", sk_timer_.expiry(), 0};
   return std::nullopt;
 }
 

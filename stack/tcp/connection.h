@@ -76,8 +76,8 @@ struct ConnectionStats {
   uint32_t segs_out = 0, segs_in = 0;  // tcpi_segs_out/in: every segment
   uint32_t data_segs_out = 0, data_segs_in = 0;  // those with data
   uint32_t total_retrans = 0;                    // tcpi_total_retrans
-  // When data last went out, data last came in and an ACK was last taken, on a 32-bit
-  // millisecond clock (tp->lsndtime, icsk_ack.lrcvtime, tp->rcv_tstamp: u32 jiffies in Linux).
+  // When data last went out, data last came in and an ACK was last taken, in Jiffies32
+  // (tp->lsndtime, icsk_ack.lrcvtime, tp->rcv_tstamp: u32 jiffies in Linux).
   uint32_t last_data_sent_ms = 0, last_data_recv_ms = 0, last_ack_recv_ms = 0;
 };
 
@@ -142,7 +142,6 @@ class Connection final : private timers::TimerHandler {
   uint32_t cwnd() const { return cc_state_.cwnd; }
   const RtoEstimator& rto() const { return rto_; }
   const ConnectionStats& stats() const { return stats_; }
-  uint32_t NowMs32() const;  // the 32-bit millisecond clock of ConnectionStats' last_* stamps
   uint64_t bytes_acked() const { return bytes_acked_; }
   uint32_t ssthresh() const { return cc_state_.ssthresh; }
   CaState ca_state() const { return cc_state_.ca_state; }

@@ -39,11 +39,6 @@ Cubic::Cubic(const CubicParams& params) : params_(params) {
   cube_factor_ = (uint64_t{1} << (10 + 3 * kBictcpHz)) / (uint64_t{cube_rtt_scale_});
 }
 
-uint32_t Cubic::Jiffies(Instant t) {
-  return static_cast<uint32_t>(
-      std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count());
-}
-
 uint32_t Cubic::ClockUs(Instant t) {
   return static_cast<uint32_t>(
       std::chrono::duration_cast<microseconds>(t.time_since_epoch()).count());
@@ -91,8 +86,8 @@ void Cubic::OnCwndEvent(CcState& s, CwndEvent event, Instant now) {
   if (event != CwndEvent::kTxStart) return;
   // After an application-limited idle period, slide the epoch forward by the idle time: the
   // curve continues where it left off instead of jumping by the time nobody was sending.
-  const uint32_t now_j = Jiffies(now);
-  const int32_t delta = static_cast<int32_t>(now_j - Jiffies(s.lsndtime));
+  const uint32_t now_j = Jiffies32(now);
+  const int32_t delta = static_cast<int32_t>(now_j - Jiffies32(s.lsndtime));
   if (ca_.in_epoch && delta > 0) {
     ca_.epoch_start += static_cast<uint32_t>(delta);
     if (After(ca_.epoch_start, now_j)) ca_.epoch_start = now_j;
@@ -100,7 +95,7 @@ void Cubic::OnCwndEvent(CcState& s, CwndEvent event, Instant now) {
 }
 
 void Cubic::Update(uint32_t cwnd, uint32_t acked, Instant now) {
-  const uint32_t now_j = Jiffies(now);
+  const uint32_t now_j = Jiffies32(now);
   ca_.ack_cnt += acked;
 
   // Same window and updated less than HZ/32 ago: keep the previous cnt.
@@ -261,7 +256,7 @@ void Cubic::PktsAcked(CcState& s, const AckSample& sample, Instant now) {
   if (sample.rtt < Duration::zero()) return;  // duplicate ACK without a timestamp sample
   // Within 1 s of an epoch start (right after a reduction) RTT samples still carry the queue the
   // loss left behind: skip them, for delay_min and HyStart alike.
-  if (ca_.in_epoch && static_cast<int32_t>(Jiffies(now) - ca_.epoch_start) < int32_t{kHz}) return;
+  if (ca_.in_epoch && static_cast<int32_t>(Jiffies32(now) - ca_.epoch_start) < int32_t{kHz}) return;
 
   uint32_t delay = DurationToUs(sample.rtt);
   if (delay == 0) delay = 1;

@@ -87,8 +87,7 @@ class Cubic final : public CongestionControl {
 
   // floor(cbrt(a)), exact (see the file comment for how Linux differs).
   static uint32_t CubicRoot(uint64_t a);
-  // tcp_jiffies32 (ms at HZ=1000) and the low 32 bits of tcp_mstamp (usec) for an Instant.
-  static uint32_t Jiffies(Instant t);
+  // The low 32 bits of tcp_mstamp (usec) for an Instant (tcp_jiffies32 is Jiffies32, time.h).
   static uint32_t ClockUs(Instant t);
 
  protected:

@@ -88,8 +88,7 @@ void Listener::SendSynAck(RequestSock& req) {
   o.mss = static_cast<uint16_t>(mss);
   o.sack_permitted = req.neg.sack;
   if (req.neg.timestamps) {
-    const auto ms = std::chrono::duration_cast<milliseconds>(ctx.now().time_since_epoch()).count();
-    o.timestamp = std::make_pair(static_cast<uint32_t>(ms) + req.ts_offset, req.ts_recent);
+    o.timestamp = std::make_pair(Jiffies32(ctx.now()) + req.ts_offset, req.ts_recent);
   }
   if (req.neg.window_scaling) o.window_scale = req.neg.rcv_wscale;
   if (req.retransmits > 0) ctx.mib.Inc(Counter::kTcpRetransSegs);

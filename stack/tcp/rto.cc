@@ -8,11 +8,6 @@ namespace {
 // Linux's after(): sequence-space comparison modulo 2^32.
 bool After(uint32_t a, uint32_t b) { return static_cast<int32_t>(b - a) < 0; }
 
-uint32_t ToJiffies(Instant t) {
-  return static_cast<uint32_t>(
-      std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count());
-}
-
 int64_t ToUs(Duration d) { return std::chrono::duration_cast<microseconds>(d).count(); }
 
 }  // namespace
@@ -82,7 +77,7 @@ void RtoEstimator::OnSample(const RttSample& sample, uint32_t snd_una, uint32_t 
   const uint32_t ca_rtt = static_cast<uint32_t>(std::min<int64_t>(ca_rtt_us, 0xffffffff));
   if (!(sample.ack_maybe_delayed && ca_rtt > min_rtt_.Get())) {
     // A 0 us sample is stored as one jiffy (jiffies_to_usecs(1)): 0 would read as "none".
-    min_rtt_.Update(min_rtt_window_j_, ToJiffies(now), ca_rtt != 0 ? ca_rtt : 1000);
+    min_rtt_.Update(min_rtt_window_j_, Jiffies32(now), ca_rtt != 0 ? ca_rtt : 1000);
   }
 
   Estimate(seq_rtt_us, snd_una, snd_nxt);

@@ -8,10 +8,6 @@
 namespace taptcp::tcp {
 namespace {
 
-Instant TimerAt(const timers::Timer& t) {
-  return kEpoch + milliseconds(static_cast<int64_t>(t.expiry_tick()));
-}
-
 Duration Left(Instant at, Instant now) { return at > now ? at - now : Duration::zero(); }
 
 }  // namespace
@@ -33,7 +29,7 @@ std::vector<DiagSocket> DumpSockets(const TcpLayer& tcp, Instant now) {
       q.remote_ip = r->tuple.remote_ip;
       q.remote_port = r->tuple.remote_port;
       // inet_diag shows a request's SYN-ACK timer as "on" with its retransmissions.
-      if (r->timer.armed()) q.timer = DiagTimer{"on", Left(TimerAt(r->timer), now), r->retransmits};
+      if (r->timer.armed()) q.timer = DiagTimer{"on", Left(r->timer.expiry(), now), r->retransmits};
       requests.push_back(q);
     }
   }

@@ -288,8 +288,8 @@ bool Connection::HandleAck(const Segment& seg) {
     SendChallengeAck();
     return false;
   }
-  probes_out_ = 0;                      // the peer is alive: it answered (tcp_ack)
-  stats_.last_ack_recv_ms = NowMs32();  // tp->rcv_tstamp
+  probes_out_ = 0;                             // the peer is alive: it answered (tcp_ack)
+  stats_.last_ack_recv_ms = Jiffies32(now());  // tp->rcv_tstamp
   const Seq prior_una = snd_una_;
   const uint32_t prior_wnd = snd_wnd_;
   UpdateWindow(seg);
@@ -479,7 +479,7 @@ void Connection::HandleData(const Segment& seg) {
   // The buffer trims what it already holds (and notes it for a D-SACK) and what lies beyond its
   // free space.
   const uint64_t before = rcv_buf_.next_expected();
-  if (!seg.payload.empty()) stats_.last_data_recv_ms = NowMs32();  // tcp_event_data_recv
+  if (!seg.payload.empty()) stats_.last_data_recv_ms = Jiffies32(now());  // tcp_event_data_recv
   const ReceiveBuffer::InsertResult r = rcv_buf_.Insert(RcvOffset(seg.seq), seg.payload);
   rcv_nxt_ += static_cast<uint32_t>(rcv_buf_.next_expected() - before);
   stats_.bytes_received += rcv_buf_.next_expected() - before;

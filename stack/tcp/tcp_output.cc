@@ -8,12 +8,7 @@ namespace taptcp::tcp {
 
 // RFC 7323 §5.4: the timestamp clock. Linux ticks it in milliseconds (tcp_time_stamp_ts) and adds
 // a per-connection offset so it reveals nothing about uptime (secure_tcp_ts_off).
-uint32_t Connection::TsVal() const { return NowMs32() + ts_offset_; }
-
-uint32_t Connection::NowMs32() const {
-  return static_cast<uint32_t>(
-      std::chrono::duration_cast<milliseconds>(now().time_since_epoch()).count());
-}
+uint32_t Connection::TsVal() const { return Jiffies32(now()) + ts_offset_; }
 
 // The window we offer (Linux tcp_select_window / __tcp_select_window): the receive buffer's free
 // space, not opened by tiny amounts (receiver silly-window avoidance, RFC 9293 §3.8.6.2.2), in
@@ -120,7 +115,7 @@ void Connection::SendSegment(Seq seq, uint8_t flags, uint64_t data_offset, size_
   if (len > 0) {
     stats_.data_segs_out += pieces;
     stats_.bytes_sent += len;
-    stats_.last_data_sent_ms = NowMs32();  // tcp_event_data_sent
+    stats_.last_data_sent_ms = Jiffies32(now());  // tcp_event_data_sent
   }
   if (seg_len > 0 && seq < snd_max_) {
     ctx.mib.Inc(Counter::kTcpRetransSegs, pieces);

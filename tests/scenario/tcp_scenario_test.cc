@@ -112,12 +112,7 @@ TEST(TcpScenario, TcpInfoTellsHowLongSinceDataAndAcks) {
   ASSERT_EQ(p.client->sockets().GetTcpInfo(c, &ci), 0);
   ASSERT_EQ(p.server->sockets().GetTcpInfo(s, &si), 0);
   // Differences of the 32-bit millisecond clock, as Linux's jiffies differences.
-  const auto ms = [&](Instant t) {
-    const auto clock_ms = [](Instant i) {
-      return std::chrono::duration_cast<milliseconds>(i.time_since_epoch()).count();
-    };
-    return static_cast<uint32_t>(clock_ms(p.net.now()) - clock_ms(t));
-  };
+  const auto ms = [&](Instant t) { return Jiffies32(p.net.now()) - Jiffies32(t); };
   EXPECT_EQ(ci.last_data_sent, ms(sent));
   // The server got it 1 ms later and ACKed at once (quick-ack at the start of a connection); the
   // ACK reached the client 1 ms after that.

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/known_deviation.h"
 #include "tests/support/segment_injector.h"
 
 namespace taptcp {
@@ -725,20 +726,9 @@ TEST_P(StateMatrix, Row) {
     CheckRow(row);
     return;
   }
-  ::testing::TestPartResultArray failures;
-  {
-    ::testing::ScopedFakeTestPartResultReporter capture(
-        ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &failures);
-    CheckRow(row);
-  }
-  if (failures.size() == 0) {
-    FAIL() << row.name << " now does what Linux does: remove _Deviation from its name";
-  }
-  std::string first = failures.GetTestPartResult(0).message();
-  first = first.substr(0, first.find("\nGoogle Test trace"));
-  std::replace(first.begin(), first.end(), '\n', ' ');
-  GTEST_SKIP() << "known deviation from Linux, owned by " << KnownDeviationOwner(row.setup) << ": "
-               << first;
+  testing::KnownDeviation(KnownDeviationOwner(row.setup),
+                          std::string(row.name) + ": remove _Deviation from its name",
+                          [&] { CheckRow(row); });
 }
 
 void CheckRow(const Row& row) {

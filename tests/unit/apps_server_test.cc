@@ -106,18 +106,7 @@ TEST(ServeNoAccept, CompletesHandshakesButReadsNothingAndTheWindowCloses) {
   EXPECT_EQ(a.ServerConn()->state(), State::kEstablished);
   // Send far more than the receive buffer holds; the client's send stalls.
   const std::string data = PayloadString(4 << 20);
-  size_t sent = 0;
-  a.Run(
-      [&] {
-        for (int64_t n;
-             sent < data.size() &&
-             (n = a.client().Send(c, std::span(reinterpret_cast<const uint8_t*>(data.data() + sent),
-                                               data.size() - sent))) > 0;) {
-          sent += static_cast<size_t>(n);
-        }
-        return false;
-      },
-      seconds(5));
+  const size_t sent = a.SendFor(c, data, seconds(5));
   EXPECT_LT(sent, data.size());
   const size_t queued = a.ServerConn()->readable();
   EXPECT_GT(queued, 0u);

@@ -1,32 +1,14 @@
 // Where the stack under the apps differs from Linux, found while building `serve`/`connect`
-// (issue 5). Each test states Linux's behaviour and the kernel function it lives in, and FAILS
-// until the stack (stack/, not owned by the apps) is changed to match.
-#include <gtest/gtest-spi.h>
+// (issue 5). Each test states Linux's behaviour and the kernel function it lives in; those the
+// stack does not match yet run through KnownDeviation (reported as skipped with their first
+// difference, failing once they match).
 #include <gtest/gtest.h>
 
-#include <algorithm>
-
+#include "tests/support/known_deviation.h"
 #include "tests/unit/apps_test_support.h"
 
 namespace taptcp::apps::testing {
 namespace {
-
-// A known deviation (the state matrix's convention): runs `check`; while it fails, the test is
-// reported as skipped with the first difference and the owner; once it passes, the test fails so
-// the marker gets removed.
-template <class Check>
-void KnownDeviation(const char* owner, Check check) {
-  ::testing::TestPartResultArray failures;
-  {
-    ::testing::ScopedFakeTestPartResultReporter capture(
-        ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &failures);
-    check();
-  }
-  if (failures.size() == 0) FAIL() << "now matches Linux: drop the KnownDeviation wrapper";
-  std::string first = failures.GetTestPartResult(0).message();
-  std::replace(first.begin(), first.end(), '\n', ' ');
-  GTEST_SKIP() << "known deviation from Linux, owned by " << owner << ": " << first;
-}
 
 constexpr char kWindowEdgeOwner[] =
     "the next TCP work (receive window: keep the right edge on the wire, ALIGN up as "
@@ -75,23 +57,12 @@ TEST(StackVersusLinux, UnreadDataWithLinger0CountsTCPAbortOnCloseOnly) {
 // and the receiver's window reaches zero; taptcp's sender keeps probing with seq = SND.UNA - 1 and
 // no data while hundreds of bytes of window stay open (seen with `serve --app noaccept`).
 TEST(StackVersusLinux, PersistProbeCarriesTheDataThatFitsASubMssWindow) {
-  KnownDeviation(kWindowEdgeOwner, [&] {
+  taptcp::testing::KnownDeviation(kWindowEdgeOwner, "drop the KnownDeviation wrapper", [&] {
     AppPair a(ServerMode::kNoAccept);
     const int c = a.Connect();
     a.RunFor(milliseconds(10));
     const std::string data = PayloadString(1 << 20);
-    size_t sent = 0;
-    a.Run(
-        [&] {
-          for (int64_t n; sent < data.size() &&
-                          (n = a.client().Send(
-                               c, std::span(reinterpret_cast<const uint8_t*>(data.data() + sent),
-                                            data.size() - sent))) > 0;) {
-            sent += static_cast<size_t>(n);
-          }
-          return false;
-        },
-        seconds(10));
+    a.SendFor(c, data, seconds(10));
     const tcp::Connection* sc = a.ServerConn();
     ASSERT_NE(sc, nullptr);
     EXPECT_EQ(sc->rcv_wnd(), 0u) << "the receiver's last " << sc->rcv_wnd()
@@ -118,23 +89,12 @@ TEST(StackVersusLinux, PersistProbeCarriesTheDataThatFitsASubMssWindow) {
 // old edge internally (rcv_adv_) but shifts the remainder right by rcv_wscale, rounding it DOWN:
 // the edge the peer sees moves left by up to 2^rcv_wscale - 1 bytes.
 TEST(StackVersusLinux, TheAdvertisedRightEdgeNeverMovesLeft) {
-  KnownDeviation(kWindowEdgeOwner, [&] {
+  taptcp::testing::KnownDeviation(kWindowEdgeOwner, "drop the KnownDeviation wrapper", [&] {
     AppPair a(ServerMode::kNoAccept);
     const int c = a.Connect();
     a.RunFor(milliseconds(10));
     const std::string data = PayloadString(1 << 20);
-    size_t sent = 0;
-    a.Run(
-        [&] {
-          for (int64_t n; sent < data.size() &&
-                          (n = a.client().Send(
-                               c, std::span(reinterpret_cast<const uint8_t*>(data.data() + sent),
-                                            data.size() - sent))) > 0;) {
-            sent += static_cast<size_t>(n);
-          }
-          return false;
-        },
-        seconds(2));
+    a.SendFor(c, data, seconds(2));
     ASSERT_NE(a.ServerConn(), nullptr);
     const int wscale = a.ServerConn()->negotiated().rcv_wscale;
     uint32_t edge = 0;

@@ -65,16 +65,33 @@ class AppPair {
     return fd;
   }
   // Sends all of `data` from the client, running the wire while the send buffer is full.
+  // Writes what the client socket takes now of `data` from `*sent` on.
+  void Push(int fd, std::span<const uint8_t> data, size_t* sent) {
+    while (*sent < data.size()) {
+      const int64_t n = client().Send(fd, data.subspan(*sent));
+      if (n <= 0) return;
+      *sent += static_cast<size_t>(n);
+    }
+  }
   void SendAll(int fd, std::span<const uint8_t> data) {
     size_t sent = 0;
     EXPECT_TRUE(Run([&] {
-      while (sent < data.size()) {
-        const int64_t n = client().Send(fd, data.subspan(sent));
-        if (n <= 0) break;
-        sent += static_cast<size_t>(n);
-      }
+      Push(fd, data, &sent);
       return sent == data.size();
     }));
+  }
+  // Keeps writing `data` for `d` of virtual time (a peer that stops reading stalls it); returns
+  // how much the stack took.
+  size_t SendFor(int fd, std::string_view data, Duration d) {
+    const std::span bytes(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+    size_t sent = 0;
+    Run(
+        [&] {
+          Push(fd, bytes, &sent);
+          return false;
+        },
+        d);
+    return sent;
   }
   void SendAll(int fd, std::string_view s) {
     SendAll(fd, std::span(reinterpret_cast<const uint8_t*>(s.data()), s.size()));

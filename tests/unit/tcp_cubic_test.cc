@@ -124,7 +124,7 @@ TEST(Cubic, EpochStartsAfterLossWithKFromTheFormula) {
   const Instant start = T0 + seconds(2);
   c.CongAvoid(s, 1, start);
   EXPECT_TRUE(c.vars().in_epoch);
-  EXPECT_EQ(c.vars().epoch_start, Cubic::Jiffies(start));
+  EXPECT_EQ(c.vars().epoch_start, Jiffies32(start));
   EXPECT_EQ(c.vars().bic_origin_point, 100u);
   EXPECT_EQ(c.vars().tcp_cwnd, 70u);
   // K = cbrt((W_max - cwnd) * 2^40 / 410) = cbrt(30 * 2681735677) = 4316 (1/1024 s) = 4.2148 s;
@@ -223,7 +223,7 @@ TEST(Cubic, NewEpochOnEveryLoss) {
   EXPECT_FALSE(c.vars().in_epoch);
   c.CongAvoid(s, 1, now);
   EXPECT_TRUE(c.vars().in_epoch);
-  EXPECT_EQ(c.vars().epoch_start, Cubic::Jiffies(now));
+  EXPECT_EQ(c.vars().epoch_start, Jiffies32(now));
   const uint32_t w_max = w * 1741 / 2048;
   EXPECT_EQ(c.vars().last_max_cwnd, w_max);
   EXPECT_EQ(c.vars().bic_origin_point, w_max);
@@ -265,10 +265,10 @@ TEST(Cubic, TxStartAfterIdleShiftsTheEpoch) {
   // Never past now.
   s.lsndtime = start;
   c.OnCwndEvent(s, CwndEvent::kTxStart, start + seconds(2));
-  EXPECT_EQ(c.vars().epoch_start, Cubic::Jiffies(start + seconds(2)));
+  EXPECT_EQ(c.vars().epoch_start, Jiffies32(start + seconds(2)));
   // Other events do nothing.
   c.OnCwndEvent(s, CwndEvent::kLoss, start + seconds(9));
-  EXPECT_EQ(c.vars().epoch_start, Cubic::Jiffies(start + seconds(2)));
+  EXPECT_EQ(c.vars().epoch_start, Jiffies32(start + seconds(2)));
 }
 
 TEST(Cubic, DelaySamplesIgnoredForOneSecondAfterAReduction) {
