@@ -10,6 +10,7 @@
 # Inside a namespace this test creates (TEST-NET-1 only), removed by name on exit.
 # Exit 77 = skipped, with the reason printed as "SKIP: ...".
 set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 taptcp=$1
 bytes=${BYTES:-10485760}
 if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root (CAP_NET_ADMIN) for TAP devices and namespaces"; exit 77; fi
@@ -40,33 +41,6 @@ ip -n "$ns" link set "$dev" up
 stats() { ip -n "$ns" -s -j link show dev "$dev" | python3 -c \
   'import json,sys; s=json.load(sys.stdin)[0]["stats64"]; print(s["tx"]["packets"], s["rx"]["packets"])'; }
 
-cat >"$work/client.py" <<'PY'
-import hashlib, os, socket, sys, threading, time
-n = int(sys.argv[1])
-data = os.urandom(n)
-deadline = time.time() + 10
-while True:  # taptcp may still be starting: retry, bounded
-    try:
-        s = socket.create_connection(("192.0.2.2", 7), timeout=5)
-        break
-    except OSError:
-        if time.time() > deadline: raise
-        time.sleep(0.1)
-s.settimeout(60)
-def send():
-    s.sendall(data)
-    s.shutdown(socket.SHUT_WR)
-t = threading.Thread(target=send); t.start()
-got = bytearray()
-while True:
-    b = s.recv(1 << 16)
-    if not b: break
-    got += b
-t.join()
-ok = hashlib.sha256(got).hexdigest() == hashlib.sha256(data).hexdigest()
-print(f"sent {n} received {len(got)} sha256 {'equal' if ok else 'DIFFERENT'}")
-sys.exit(0 if ok and len(got) == n else 1)
-PY
 
 # echo NAME BYTES [serve flags]: taptcp serve --app echo with a capture, the kernel's client
 # echoing BYTES through it; sets kernel_tx/kernel_rx (the device's packet counts during the
@@ -81,7 +55,7 @@ echo_through() {
   pid=$!
   local tx0 rx0 tx1 rx1 rc
   read -r tx0 rx0 <<<"$(stats)" || fail "reading the device's counters"
-  timeout 90 ip netns exec "$ns" python3 "$work/client.py" "$n" >"$work/$name.client.log" 2>&1 \
+  timeout 90 ip netns exec "$ns" python3 "$here/echo_client.py" "$n" >"$work/$name.client.log" 2>&1 \
     || fail "$name: kernel client: $(tail -1 "$work/$name.client.log")"
   read -r tx1 rx1 <<<"$(stats)"
   echo "$name: $(cat "$work/$name.client.log")"

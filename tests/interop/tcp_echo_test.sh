@@ -6,6 +6,7 @@
 # Both run inside a namespace this test creates (TEST-NET-1 only) and removes by name.
 # Exit 77 = skipped, with the reason printed as "SKIP: ...".
 set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 taptcp=$1
 mode=${2:-server}
 bytes=${BYTES:-10485760}
@@ -38,34 +39,7 @@ if [ "$mode" = server ]; then
   ip netns exec "$ns" "$taptcp" serve --tap "$dev" --addr 192.0.2.2/24 --port 7 --app echo \
     >"$work/serve.log" 2>&1 &
   pid=$!
-  cat >"$work/client.py" <<'PY'
-import hashlib, os, socket, sys, threading, time
-n = int(sys.argv[1])
-data = os.urandom(n)
-deadline = time.time() + 10
-while True:  # taptcp may still be starting: retry, bounded
-    try:
-        s = socket.create_connection(("192.0.2.2", 7), timeout=5)
-        break
-    except OSError:
-        if time.time() > deadline: raise
-        time.sleep(0.1)
-s.settimeout(60)
-def send():
-    s.sendall(data)
-    s.shutdown(socket.SHUT_WR)
-t = threading.Thread(target=send); t.start()
-got = bytearray()
-while True:
-    b = s.recv(1 << 16)
-    if not b: break
-    got += b
-t.join()
-ok = hashlib.sha256(got).hexdigest() == hashlib.sha256(data).hexdigest()
-print(f"sent {n} received {len(got)} sha256 {'equal' if ok else 'DIFFERENT'}")
-sys.exit(0 if ok and len(got) == n else 1)
-PY
-  timeout 90 ip netns exec "$ns" python3 "$work/client.py" "$bytes" >"$work/client.log" 2>&1 \
+  timeout 90 ip netns exec "$ns" python3 "$here/echo_client.py" "$bytes" >"$work/client.log" 2>&1 \
     || fail "kernel client: $(tail -1 "$work/client.log")"
   cat "$work/client.log"
   kill -INT "$pid"; wait "$pid"; rc=$?; pid=""
