@@ -39,7 +39,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/bench/fd_io.h"
+
 namespace {
+
+using taptcp::bench::ReadExact;
+using taptcp::bench::WriteAll;
 
 using Clock = std::chrono::steady_clock;
 
@@ -114,28 +119,6 @@ int ConnectBlocking(const sockaddr_in& to, double wait) {
     usleep(50 * 1000);
   }
   Die("connect: too many attempts");
-}
-
-bool WriteAll(int fd, const uint8_t* p, size_t n) {
-  while (n > 0) {
-    const ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
-bool ReadExact(int fd, uint8_t* p, size_t n) {
-  while (n > 0) {
-    const ssize_t r = read(fd, p, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
 }
 
 // One exchange before timing: the server is up (taptcp may still be starting) and ARP is resolved.

@@ -26,6 +26,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/bench/fd_io.h"
+
 namespace taptcp::bench {
 namespace {
 
@@ -74,28 +76,6 @@ int KernelConnect(uint16_t port) {
     return -1;
   }
   return c;
-}
-
-bool ReadExact(int fd, uint8_t* p, size_t n) {
-  while (n > 0) {
-    const ssize_t r = read(fd, p, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
-}
-
-bool WriteAll(int fd, const uint8_t* p, size_t n) {
-  while (n > 0) {
-    const ssize_t r = write(fd, p, n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    p += r;
-    n -= static_cast<size_t>(r);
-  }
-  return true;
 }
 
 bool SkipWithoutKernel(benchmark::State& state) {
