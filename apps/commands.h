@@ -15,5 +15,6 @@ int RunSs();
 int RunNstat();
 int RunPkt(const std::vector<std::string>& scripts, const std::vector<std::string>& sysctls);
 int RunReplay(const std::vector<std::string>& args, const std::vector<std::string>& sysctls);
+int RunSynflood();
 
 }  // namespace taptcp::apps

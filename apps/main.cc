@@ -35,6 +35,9 @@ constexpr Command kCommands[] = {
     {"pkt", "apps/pkt_cmd.cc", "run packetdrill-style scripts against the stack in virtual time"},
     {"replay", "apps/replay_cmd.cc",
      "replay a capture of the Linux kernel into taptcp and compare them segment by segment"},
+    {"synflood", "apps/synflood.cc",
+     "a bounded SYN flood from spoofed TEST-NET sources out of an interface (--dev, --to, "
+     "--count), to watch with ss -l and nstat"},
 };
 
 const Command* g_command = nullptr;
@@ -122,5 +125,6 @@ int main(int argc, char** argv) {
   }
   if (cmd == "demo") return taptcp::apps::RunDemo(sysctls);
   if (cmd == "connect") return taptcp::apps::RunConnect(sysctls);
+  if (cmd == "synflood") return taptcp::apps::RunSynflood();
   return taptcp::apps::RunServe(sysctls);
 }

@@ -75,6 +75,9 @@ namespace taptcp {
   X(TcpExt, TCPACKSkippedChallenge)                                                     \
   X(TcpExt, TCPACKSkippedTimeWait)                                                      \
   X(TcpExt, PAWSTimewait)                                                               \
+  X(TcpExt, PAWSEstab)                                                                  \
+  X(TcpExt, TCPSynRetrans)                                                              \
+  X(TcpExt, TCPACKSkippedSynRecv)                                                       \
   X(TcpExt, TCPReqQFullDoCookies)                                                       \
   X(TcpExt, TCPReqQFullDrop)                                                            \
   X(TcpExt, TCPTimeWaitOverflow)                                                        \

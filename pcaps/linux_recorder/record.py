@@ -34,6 +34,7 @@ KNOBS = [
     "net.ipv4.tcp_synack_retries",
     "net.ipv4.tcp_syn_linear_timeouts",
     "net.ipv4.tcp_syncookies",
+    "net.ipv4.tcp_max_syn_backlog",
     "net.ipv4.tcp_retries2",
     "net.ipv4.tcp_orphan_retries",
     "net.ipv4.tcp_fin_timeout",
@@ -127,6 +128,8 @@ def run(sc, tap, out_dir, defaults):
     }
     if sc.tolerance_why:
         meta["tolerance_why"] = sc.tolerance_why
+    if sc.replay_notes:
+        meta["replay_notes"] = sc.replay_notes
     s.write(out_dir, meta)
     return len(s.frames)
 

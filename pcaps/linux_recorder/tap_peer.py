@@ -45,6 +45,8 @@ MAX_FRAMES = 10000
 # The peer's own TCP options, laid out as Linux lays out a SYN's (tcp_options_write).
 SYN_OPTIONS_FULL = "full"
 SYN_OPTIONS_NONE = "none"
+SYN_OPTIONS_NO_TIMESTAMPS = "no-timestamps"  # MSS, SACK-permitted, window scale: no TSval to
+                                             # carry a SYN cookie's options (cookie_init_timestamp)
 
 
 class RecorderError(Exception):
@@ -123,6 +125,7 @@ class Segment:
     def __init__(self, number, t, tcp, payload_len):
         self.number = number  # frame number in the capture, 1-based as Wireshark counts
         self.t = t
+        self.port = tcp.dport  # the peer's port: which of the scenario's connections
         self.flags = str(tcp.flags)
         self.seq = tcp.seq
         self.ack = tcp.ack
@@ -154,7 +157,8 @@ class Session:
         self.deviations = []
         self.received = []  # kernel segments for this scenario, in order
         self.cursor = 0  # received[cursor:] are not yet claimed by expect()
-        self.peer = None
+        self.peer = None  # the first Peer: the one a single-connection scenario talks through
+        self.peers = {}  # peer port -> Peer, for scenarios that open several connections
         self.recording = True
         self.end_time = None
 
@@ -169,15 +173,16 @@ class Session:
         return len(self.frames)
 
     def _ours(self, eth, from_kernel):
-        """Frames of this scenario: ARP about the peer, TCP on the scenario's peer port."""
+        """Frames of this scenario: ARP about the peer, TCP on one of the scenario's peer ports."""
         if ARP in eth:
             return eth[ARP].pdst == PEER_IP if from_kernel else eth[ARP].psrc == PEER_IP
         if IP not in eth or TCP not in eth:
             return False
         ip, tcp = eth[IP], eth[TCP]
+        ports = self.peers.keys() | {self.peer_port}
         if from_kernel:
-            return ip.src == DUT_IP and ip.dst == PEER_IP and tcp.dport == self.peer_port
-        return ip.src == PEER_IP and ip.dst == DUT_IP and tcp.sport == self.peer_port
+            return ip.src == DUT_IP and ip.dst == PEER_IP and tcp.dport in ports
+        return ip.src == PEER_IP and ip.dst == DUT_IP and tcp.sport in ports
 
     def _handle(self, frame, t, from_kernel):
         eth = Ether(frame)
@@ -197,8 +202,9 @@ class Session:
         payload = len(bytes(tcp.payload)) if tcp.payload else 0
         seg = Segment(number, t, tcp, payload)
         self.received.append(seg)
-        if self.peer is not None:
-            self.peer.on_kernel_segment(seg)
+        peer = self.peers.get(seg.port)
+        if peer is not None:
+            peer.on_kernel_segment(seg)
         return seg
 
     def send_frame(self, frame):
@@ -223,14 +229,16 @@ class Session:
     def wait(self, seconds):
         self.poll(seconds)
 
-    def expect(self, flags, timeout=2.0, length=None):
-        """The kernel's next segment with exactly `flags` (and `length` bytes if given) not yet
-        claimed by an earlier expect(), waiting for it if it has not arrived yet."""
+    def expect(self, flags, timeout=2.0, length=None, port=None):
+        """The kernel's next segment with exactly `flags` (and `length` bytes if given, to the
+        peer port `port` if given) not yet claimed by an earlier expect(), waiting for it if it
+        has not arrived yet."""
         deadline = time.time() + min(timeout, MAX_WAIT_S)
         while True:
             for i in range(self.cursor, len(self.received)):
                 seg = self.received[i]
-                if set(seg.flags) == set(flags) and (length is None or seg.len == length):
+                if (set(seg.flags) == set(flags) and (length is None or seg.len == length) and
+                        (port is None or seg.port == port)):
                     self.cursor = i + 1
                     return seg
             left = deadline - time.time()
@@ -238,6 +246,16 @@ class Session:
                 raise RecorderError(f"{self.name}: expected a segment with flags {flags!r}"
                                     f" from the kernel; got {self.received[-3:]}")
             self.poll(min(left, 0.05))
+
+    def expect_silence(self, seconds, port):
+        """Nothing from the kernel to peer port `port` for `seconds`: what a scenario shows when
+        the kernel drops a segment on purpose (a SYN to a full accept queue)."""
+        start = len(self.received)
+        self.poll(seconds)
+        spoken = [seg for seg in self.received[start:] if seg.port == port]
+        if spoken:
+            raise RecorderError(f"{self.name}: expected no segment to port {port} for "
+                                f"{seconds} s; got {spoken}")
 
     def deviation(self, seg, why):
         """Marks a kernel segment where taptcp differs from Linux on purpose."""
@@ -372,9 +390,16 @@ class Peer:
     in TSecr (RFC 7323 §4.3).
     """
 
-    def __init__(self, session, isn=1000000, ts_base=700000, wscale=7, timestamps=True):
+    def __init__(self, session, isn=1000000, ts_base=700000, wscale=7, timestamps=True,
+                 port=None):
         self.s = session
-        session.peer = self
+        # A scenario with several connections makes one Peer per port; the first is session.peer.
+        self.port = session.peer_port if port is None else port
+        if self.port in session.peers:
+            raise RecorderError(f"{session.name}: two peers on port {self.port}")
+        session.peers[self.port] = self
+        if session.peer is None:
+            session.peer = self
         self.isn = isn
         self.snd_nxt = isn
         self.kernel_nxt = None
@@ -403,6 +428,9 @@ class Peer:
         if syn_options == SYN_OPTIONS_FULL:
             return [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (self.tsval(), self.ts_recent)),
                     ("NOP", None), ("WScale", self.wscale)]
+        if syn_options == SYN_OPTIONS_NO_TIMESTAMPS:
+            return [("MSS", 1460), ("NOP", None), ("NOP", None), ("SAckOK", b""), ("NOP", None),
+                    ("WScale", self.wscale)]
         if self.timestamps:
             return [("NOP", None), ("NOP", None), ("Timestamp", (self.tsval(), self.ts_recent))]
         return []
@@ -413,7 +441,7 @@ class Peer:
         seq = self.snd_nxt if seq is None else seq
         if ack is None:
             ack = self.kernel_nxt if "A" in flags else 0
-        tcp = TCP(sport=self.s.peer_port, dport=self.s.dut_port, flags=flags, seq=seq,
+        tcp = TCP(sport=self.port, dport=self.s.dut_port, flags=flags, seq=seq,
                   ack=ack or 0, window=window, options=self._options(syn_options))
         pkt = Ether(src=PEER_MAC, dst=DUT_MAC) / IP(src=PEER_IP, dst=DUT_IP, id=0) / tcp
         if length:

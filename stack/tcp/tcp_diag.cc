@@ -29,7 +29,7 @@ std::vector<DiagSocket> DumpSockets(const TcpLayer& tcp, Instant now) {
       q.remote_ip = r->tuple.remote_ip;
       q.remote_port = r->tuple.remote_port;
       // inet_diag shows a request's SYN-ACK timer as "on" with its retransmissions.
-      if (r->timer.armed()) q.timer = DiagTimer{"on", Left(r->timer.expiry(), now), r->retransmits};
+      if (r->timer.armed()) q.timer = DiagTimer{"on", Left(r->timer.expiry(), now), r->num_timeout};
       requests.push_back(q);
     }
   }

@@ -369,6 +369,7 @@ bool Connection::HandleAck(const Segment& seg) {
       break;
     case State::kLastAck:
       if (fin_sent_ && snd_una_ == snd_max_) {
+        if (rto_.has_sample()) layer_.metrics().Update(tuple_.remote_ip);  // tcp_update_metrics
         Done(0);
         return false;
       }

@@ -8,7 +8,11 @@ namespace taptcp::tcp {
 using wire::DropReason;
 
 TcpLayer::TcpLayer(net::NetContext& ctx, net::Ipv4& ip, uint64_t seed)
-    : ctx_(ctx), ip_(ip), isn_(seed), ports_(seed ^ 0x706f727473ull) {
+    : ctx_(ctx),
+      ip_(ip),
+      isn_(seed),
+      cookies_(seed ^ 0x636f6f6b6965ull),
+      ports_(seed ^ 0x706f727473ull) {
   ip_.Register(wire::kProtoTcp, this);
 }
 

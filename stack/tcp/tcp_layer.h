@@ -16,6 +16,8 @@
 #include "stack/tcp/isn.h"
 #include "stack/tcp/listener.h"
 #include "stack/tcp/port_alloc.h"
+#include "stack/tcp/syncookie.h"
+#include "stack/tcp/tcp_metrics.h"
 #include "stack/tcp/tuple.h"
 
 namespace taptcp::tcp {
@@ -45,6 +47,9 @@ class TcpLayer final : public net::IpProtocolHandler {
   wire::Ipv4Address local_ip() const { return ip_.address(); }
   uint32_t mtu_mss() const;  // MSS from the MTU: MTU - 40
   const IsnGenerator& isn() const { return isn_; }
+  const SynCookies& cookies() const { return cookies_; }
+  // Peers that completed a connection with a measured RTT (tcp_metrics.c).
+  TcpMetrics& metrics() { return metrics_; }
   // One segment, or with gso_size > 0 a super-segment of (a, b) cut into gso_size pieces by
   // the link (only when offloads().tso). Returns the pieces sent (0 if none).
   uint32_t Transmit(const FourTuple& t, const wire::TcpHeaderFields& h, const wire::TcpOptions& o,
@@ -73,6 +78,8 @@ class TcpLayer final : public net::IpProtocolHandler {
   net::NetContext& ctx_;
   net::Ipv4& ip_;
   IsnGenerator isn_;
+  SynCookies cookies_;
+  TcpMetrics metrics_;
   PortAllocator ports_;
   absl::flat_hash_map<FourTuple, std::unique_ptr<Connection>> conns_;
   absl::flat_hash_map<uint16_t, std::unique_ptr<Listener>> listeners_;

@@ -209,6 +209,8 @@ void Connection::OnKeepaliveTimer() {
 // TIME_WAIT lasts 2 x MSL = 60 s on Linux whatever tcp_fin_timeout says (TCP_TIMEWAIT_LEN).
 void Connection::EnterTimeWait() {
   net::NetContext& ctx = layer_.ctx();
+  // tcp_time_wait -> tcp_update_metrics: a peer we closed with properly is "proven".
+  if (rto_.has_sample()) layer_.metrics().Update(tuple_.remote_ip);
   SetState(State::kTimeWait);
   ctx.wheel.Cancel(rtx_timer_);
   ctx.wheel.ArmAfter(sk_timer_, seconds(60));  // replaces any keepalive

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `taptcp serve` and `taptcp connect` flag errors: each is one line on stderr that names the flag
+# `taptcp serve`, `taptcp connect` and `taptcp synflood` flag errors: each is one line on stderr that names the flag
 # and its valid values, with exit status 2, before any device is touched (so no root needed).
 # Usage: apps_flags_test.sh TAPTCP
 set -u
@@ -38,5 +38,19 @@ expect connect --to 192.0.2.1:7 --linger 5 -- "bad --linger 5: expected 0 (SO_LI
 expect connect --to 192.0.2.1:7 --count 0 -- "bad --count 0: expected 1..10000000"
 expect connect --to 192.0.2.1:7 --parallel 0 -- "bad --parallel 0: expected 1..65535"
 expect connect --to 192.0.2.1:7 --timeout 0 -- "bad --timeout 0: expected seconds >= 1"
+# synflood: its TEST-NET-only refusals and bounds, all before any socket is opened.
+flood="--dev tflnone --to 192.0.2.2:80"
+expect synflood --to 192.0.2.2:80 --count 1 -- "taptcp synflood: --dev NAME is required"
+expect synflood --dev tflnone --to 192.0.2.2 --count 1 -- "bad --to '192.0.2.2': expected IP:PORT like 192.0.2.2:80"
+expect synflood --dev tflnone --to 8.8.8.8:80 --count 1 -- "refusing --to 8.8.8.8: only 192.0.2.0/24 and 198.51.100.0/24"
+expect synflood $flood --count 1 --src 10.0.0.0/8 -- "refusing --src 10.0.0.0/8: sources must lie in 192.0.2.0/24 or 198.51.100.0/24"
+expect synflood $flood --count 1 --src 198.51.0.0/16 -- "refusing --src 198.51.0.0/16"
+expect synflood $flood --count 1 --src 192.0.2.2/32 -- "bad --src 192.0.2.2/32: it holds no address but --to's own"
+expect synflood $flood -- "--count N is required: how many SYNs, 1..10000000"
+expect synflood $flood --count 0 -- "bad --count 0: expected 1..10000000"
+expect synflood $flood --count 10000001 -- "bad --count 10000001: expected 1..10000000"
+expect synflood $flood --count 1 --rate 0 -- "bad --rate 0: expected SYNs per second, 1..10000000"
+expect synflood $flood --count 1 --max_seconds 0 -- "bad --max_seconds 0: expected 0 < S <= 600"
+expect synflood $flood --count 1 --dst_mac zz -- "bad --dst_mac 'zz'"
 [ $failures = 0 ] || exit 1
 echo "ok: every flag error is one line naming the flag and its values"

@@ -1,15 +1,17 @@
 """The kernel's side of the echo interop tests: N random bytes to taptcp's echo on 192.0.2.2:7
-(inside the test's namespace), half-close, read to EOF, compare by SHA-256. Exit 0 when equal.
+(inside the test's namespace; PORT if given), half-close, read to EOF, compare by SHA-256. Exit 0
+when equal.
 
-Usage: python3 echo_client.py N
+Usage: python3 echo_client.py N [PORT]
 """
 import hashlib, os, socket, sys, threading, time
 n = int(sys.argv[1])
+port = int(sys.argv[2]) if len(sys.argv) > 2 else 7
 data = os.urandom(n)
 deadline = time.time() + 10
 while True:  # taptcp may still be starting: retry, bounded
     try:
-        s = socket.create_connection(("192.0.2.2", 7), timeout=5)
+        s = socket.create_connection(("192.0.2.2", port), timeout=5)
         break
     except OSError:
         if time.time() > deadline: raise
