@@ -105,7 +105,17 @@ int main(int argc, char** argv) {
   config.contains_helpshort_flags = config.contains_help_flags;
   config.version_string = [] { return std::string("taptcp 0.1.0\n"); };
   absl::SetFlagsUsageConfig(config);
-  absl::SetProgramUsageMessage(absl::StrCat("taptcp ", g_command->name, ": ", g_command->summary));
+  // pkt and replay share --pcap and --sysctl with the stack-running commands but not the rest of
+  // host_flags.cc (--tap, --addr...), so the filter above leaves them out: name them here.
+  const std::string_view name = g_command->name;
+  const char* shared =
+      name == "pkt" || name == "replay"
+          ? "\n\n  Also:\n    --pcap FILE (write every frame of the run to a pcap file)\n"
+            "    --sysctl NAME=VALUE (set a knob first, e.g. net.ipv4.tcp_syncookies=2; "
+            "repeatable)"
+          : "";
+  absl::SetProgramUsageMessage(
+      absl::StrCat("taptcp ", g_command->name, ": ", g_command->summary, shared));
   std::vector<char*> positional = absl::ParseCommandLine(n, args.data());
   std::vector<std::string> rest(positional.begin() + 1, positional.end());
 

@@ -52,5 +52,23 @@ expect synflood $flood --count 10000001 -- "bad --count 10000001: expected 1..10
 expect synflood $flood --count 1 --rate 0 -- "bad --rate 0: expected SYNs per second, 1..10000000"
 expect synflood $flood --count 1 --max_seconds 0 -- "bad --max_seconds 0: expected 0 < S <= 600"
 expect synflood $flood --count 1 --dst_mac zz -- "bad --dst_mac 'zz'"
+
+# Every subcommand's --help names its own flags, and pkt and replay also the --pcap and --sysctl
+# they share with the stack-running commands.
+for cmd in serve connect demo ss nstat pkt replay synflood sysctl; do
+  help=$("$taptcp" "$cmd" --help 2>&1)
+  if [[ "$help" != *"taptcp $cmd: "* ]]; then
+    echo "FAIL: taptcp $cmd --help does not start with its summary"; failures=$((failures + 1))
+  fi
+done
+for cmd in serve connect demo pkt replay; do
+  help=$("$taptcp" "$cmd" --help 2>&1)
+  if [[ "$help" != *"--pcap"* || "$help" != *"--sysctl"* ]]; then
+    echo "FAIL: taptcp $cmd --help does not list --pcap and --sysctl"; failures=$((failures + 1))
+  else
+    echo "ok: taptcp $cmd --help lists --pcap and --sysctl"
+  fi
+done
+
 [ $failures = 0 ] || exit 1
 echo "ok: every flag error is one line naming the flag and its values"

@@ -525,5 +525,16 @@ TEST_F(ListenQueue, TimeWaitReopenSkipsTheSynQueueCheck) {
   EXPECT_EQ(listener().request_count(), 3u);
 }
 
+// The proven-peer memory is bounded: the oldest address goes first (tcp_metrics reclaims).
+TEST(TcpMetrics, ForgetsTheOldestPeerWhenFull) {
+  tcp::TcpMetrics m;
+  for (uint32_t i = 0; i <= tcp::TcpMetrics::kCapacity; ++i) m.Update(wire::Ipv4Address{i + 1});
+  EXPECT_EQ(m.size(), tcp::TcpMetrics::kCapacity);
+  EXPECT_FALSE(m.PeerIsProven(wire::Ipv4Address{1}));
+  EXPECT_TRUE(m.PeerIsProven(wire::Ipv4Address{2}));
+  m.Update(wire::Ipv4Address{2});  // known already: nothing moves
+  EXPECT_TRUE(m.PeerIsProven(wire::Ipv4Address{3}));
+}
+
 }  // namespace
 }  // namespace taptcp::testing
