@@ -18,6 +18,8 @@ std::string_view TraceKindName(TraceKind kind) {
       return "state";
     case TraceKind::kIcmp:
       return "icmp";
+    case TraceKind::kListen:
+      return "listen";
   }
   return "unknown";
 }

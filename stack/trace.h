@@ -19,6 +19,10 @@ enum class TraceKind : uint8_t {
   kTimer,  // a timer fired; `what` names it ("arp_retransmit", "rto", "timewait")
   kState,  // a connection changed state; `what` is the new state, `detail` the old one
   kIcmp,   // an ICMP message handled; `what` says which
+  // A listener's decision on a SYN or final ACK, or its request timer: `what` is one of
+  // request, cookie, syn_dropped, ack_dropped, cookie_ok, cookie_failed, synack_retransmit,
+  // request_expired; `detail` is the reason (the counter that moved).
+  kListen,
 };
 
 std::string_view TraceKindName(TraceKind kind);

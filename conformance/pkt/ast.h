@@ -52,7 +52,7 @@ struct IpInfo {
 struct PacketSpec {
   Direction direction = Direction::kInbound;
   IpInfo ip;
-  uint16_t src_port = 0, dst_port = 0;  // 0: the connection's own
+  uint16_t src_port = 0, dst_port = 0;  // SPORT>DPORT: the connection; 0: under test
   std::string flags;                    // as written: "S.", "F.", "", ...
   uint8_t flag_bits = 0;                // FIN SYN RST PSH ACK URG ECE CWR, wire positions
   uint8_t reserved_bits = 0;            // the AE bit ('A') sits in the low reserved bit

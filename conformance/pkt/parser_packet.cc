@@ -119,11 +119,11 @@ bool Parser::ParsePacket(PacketSpec* p) {
       t.IsWord("gre") || t.IsWord("GREv0") || t.IsWord("mpls")) {
     return Fail(t, absl::StrCat("unsupported: ", t.text, " packets (taptcp scripts are TCP)"));
   }
-  if (t.kind == TokenKind::kInteger && Peek(1).Is('>')) {  // SPORT>DPORT
+  if (t.kind == TokenKind::kInteger && Peek(1).Is('>')) {  // SPORT>DPORT: names the connection
     int64_t sport, dport;
-    if (!TakeInt(0, kU16Max, "src port", &sport)) return false;
+    if (!TakeInt(1, kU16Max, "src port", &sport)) return false;
     Take();
-    if (!TakeInt(0, kU16Max, "dst port", &dport)) return false;
+    if (!TakeInt(1, kU16Max, "dst port", &dport)) return false;
     p->src_port = static_cast<uint16_t>(sport);
     p->dst_port = static_cast<uint16_t>(dport);
   }

@@ -96,8 +96,11 @@ class Runner {
   void Inbound(const Event& e, const PacketSpec& spec, const Timing& t);
   void Outbound(const Event& e, const PacketSpec& spec, const Timing& t);
   ScriptSocket* SocketForPacket(const PacketSpec& spec, int line);
-  // The stack's next packet for `s` (others are dropped, as packetdrill ignores packets of other
-  // sockets), running the clock up to `horizon` for it.
+  ScriptSocket* SocketForPorts(const PacketSpec& spec, int line);
+  uint16_t NextRemotePort();
+  // The stack's next packet for `s`, running the clock up to `horizon` for it. Packets for other
+  // sockets the script knows wait in their `unread`; the rest are dropped, as packetdrill ignores
+  // packets of other sockets.
   std::optional<std::pair<Instant, TcpPacket>> Sniff(ScriptSocket* s, Instant horizon);
   std::string Describe(const TcpPacket& p) const;
 

@@ -45,8 +45,40 @@ std::string Runner::Describe(const TcpPacket& p) const {
                       " ", FormatTcp(p));
 }
 
+// A packet whose line names its ports belongs to the socket with that 4-tuple, the peer's port
+// used as written; the first inbound packet of a new pair starts a passive child, as a packet to
+// a listener does, but leaves the socket under test alone (README.md "Several connections").
+ScriptSocket* Runner::SocketForPorts(const PacketSpec& spec, int line) {
+  const bool in = spec.direction == Direction::kInbound;
+  const Endpoint local{config_.local_ip, in ? spec.dst_port : spec.src_port};
+  const Endpoint remote{config_.remote_ip, in ? spec.src_port : spec.dst_port};
+  if (ScriptSocket* s = sockets_.ByTuple(local, remote)) return s;
+  if (!in) {
+    Fail(line, absl::StrFormat("no connection %u>%u: its first packet must be inbound (< %u>%u)",
+                               local.port, remote.port, remote.port, local.port));
+    return nullptr;
+  }
+  ScriptSocket* child = sockets_.Add();
+  child->state = SockState::kPassivePacketReceived;
+  child->seq.script.remote_isn = child->seq.live.remote_isn = spec.start_seq;
+  child->local = local;
+  child->remote = remote;
+  return child;
+}
+
+// The peer's port for a connection the script did not name: the next one no named connection
+// has (packetdrill picks a fresh ephemeral port).
+uint16_t Runner::NextRemotePort() {
+  const Endpoint local{config_.local_ip, config_.bind_port};
+  while (sockets_.ByTuple(local, {config_.remote_ip, next_remote_port_}) != nullptr) {
+    ++next_remote_port_;
+  }
+  return next_remote_port_++;
+}
+
 // find_or_create_socket_for_script_packet.
 ScriptSocket* Runner::SocketForPacket(const PacketSpec& spec, int line) {
+  if (spec.src_port != 0) return SocketForPorts(spec, line);
   ScriptSocket* s = sockets_.under_test;
   if (spec.direction == Direction::kInbound) {
     // handle_listen_for_script_packet: any packet to a listener (or with no socket at all) is a
@@ -56,7 +88,7 @@ ScriptSocket* Runner::SocketForPacket(const PacketSpec& spec, int line) {
       child->state = SockState::kPassivePacketReceived;
       child->seq.script.remote_isn = child->seq.live.remote_isn = spec.start_seq;
       child->local = {config_.local_ip, config_.bind_port};
-      child->remote = {config_.remote_ip, next_remote_port_++};
+      child->remote = {config_.remote_ip, NextRemotePort()};
       sockets_.under_test = child;
       return child;
     }
@@ -73,7 +105,7 @@ ScriptSocket* Runner::SocketForPacket(const PacketSpec& spec, int line) {
   }
   if (s->remote.port == 0) {  // a socket never connected: packets use the default 4-tuple
     s->local = {config_.local_ip, config_.bind_port};
-    s->remote = {config_.remote_ip, next_remote_port_++};
+    s->remote = {config_.remote_ip, NextRemotePort()};
   }
   return s;
 }
@@ -107,6 +139,11 @@ void Runner::Inbound(const Event& e, const PacketSpec& spec, const Timing& t) {
 }
 
 std::optional<std::pair<Instant, TcpPacket>> Runner::Sniff(ScriptSocket* s, Instant horizon) {
+  if (!s->unread.empty()) {
+    std::pair<Instant, TcpPacket> p = std::move(s->unread.front());
+    s->unread.pop_front();
+    return p;
+  }
   std::deque<SentFrame>& q = harness_.outbound();
   for (;;) {
     if (failed()) return std::nullopt;
@@ -131,8 +168,12 @@ std::optional<std::pair<Instant, TcpPacket>> Runner::Sniff(ScriptSocket* s, Inst
       Log(absl::StrFormat("%10.6f > %s", Secs(Usecs(f.at)), Describe(*p)));
       return std::make_pair(f.at, *std::move(p));
     }
-    Log(absl::StrFormat("%10.6f > %s (not for the socket under test: ignored)", Secs(Usecs(f.at)),
-                        Describe(*p)));
+    // Another socket's packet: kept for its own `>` lines if the script knows the connection
+    // (several connections at once), ignored otherwise, as packetdrill ignores other sockets.
+    ScriptSocket* other = sockets_.ByTuple({p->src, p->src_port}, {p->dst, p->dst_port});
+    Log(absl::StrFormat("%10.6f > %s (not for the socket under test: %s)", Secs(Usecs(f.at)),
+                        Describe(*p), other != nullptr ? "kept for its connection" : "ignored"));
+    if (other != nullptr) other->unread.emplace_back(f.at, *std::move(p));
   }
 }
 

@@ -1,14 +1,20 @@
 // The sockets a script talks about, as packetdrill tracks them (socket.h, run_system_call.c):
 // the script's fd and the live one, where the socket is in its life (so the runner knows whether
 // an inbound SYN makes a new child or an outbound SYN comes from connect()), its live 4-tuple
-// and its sequence mapping. One socket is "under test" at a time: packets go to it.
+// and its sequence mapping. One socket is "under test" at a time: packets without ports go to it.
+// A packet with ports (`< 1001>8080 S ...`, taptcp's extension for several connections at once)
+// goes to the socket with that 4-tuple instead (README.md "Several connections").
 #pragma once
 
+#include <deque>
 #include <memory>
+#include <utility>
 #include <vector>
 
+#include "conformance/pkt/packet.h"
 #include "conformance/pkt/seq_map.h"
 #include "stack/wire/addresses.h"
+#include "timers/time.h"
 
 namespace taptcp::pkt {
 
@@ -38,6 +44,9 @@ struct ScriptSocket {
   SockState state = SockState::kInit;
   Endpoint local, remote;  // live: the stack's end and the peer's
   SeqMap seq;
+  // What the stack sent this socket while the script waited for another one's packet, oldest
+  // first: its own `>` lines read these before anything newer.
+  std::deque<std::pair<Instant, TcpPacket>> unread;
 };
 
 struct Sockets {
@@ -52,6 +61,13 @@ struct Sockets {
   ScriptSocket* ByScriptFd(int fd) {
     for (auto& s : all) {
       if (!s->closed && s->script_fd == fd && fd >= 0) return s.get();
+    }
+    return nullptr;
+  }
+  // The newest socket with this live 4-tuple.
+  ScriptSocket* ByTuple(const Endpoint& local, const Endpoint& remote) {
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+      if ((*it)->local == local && (*it)->remote == remote) return it->get();
     }
     return nullptr;
   }

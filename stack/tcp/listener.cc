@@ -32,6 +32,27 @@ uint8_t OurWindowScale(const Sysctl& sc) {
   return wscale;
 }
 
+// reqsk_timeout: TCP_TIMEOUT_INIT << num_timeout, at most TCP_RTO_MAX (120 s, reached at 7).
+Duration RequestTimeout(int num_timeout) {
+  return std::min<Duration>(seconds(1) * (1 << std::min(num_timeout, 7)), seconds(120));
+}
+
+// A listener decision for --trace, with the 4-tuple it concerns.
+void TraceListen(net::NetContext& ctx, const FourTuple& t, std::string_view what,
+                 std::string_view detail) {
+  if (ctx.trace == nullptr) return;
+  TraceEvent e;
+  e.time = ctx.now();
+  e.kind = TraceKind::kListen;
+  e.what = what;
+  e.detail = detail;
+  e.local_ip = t.local_ip;
+  e.local_port = t.local_port;
+  e.remote_ip = t.remote_ip;
+  e.remote_port = t.remote_port;
+  ctx.trace->OnEvent(e);
+}
+
 }  // namespace
 
 Listener::Listener(TcpLayer& layer, uint16_t port, int backlog)
@@ -122,6 +143,7 @@ void Listener::OnSyn(const FourTuple& t, const Segment& seg, std::optional<Seq> 
     if (syncookies == 0) {
       ctx.mib.Inc(Counter::kTcpExtTCPReqQFullDrop);
       ctx.mib.Inc(Counter::kTcpExtListenDrops);
+      TraceListen(ctx, t, "syn_dropped", "TCPReqQFullDrop");
       return;
     }
     want_cookie = true;
@@ -131,6 +153,7 @@ void Listener::OnSyn(const FourTuple& t, const Segment& seg, std::optional<Seq> 
   if (AcceptQueueFull()) {
     ctx.mib.Inc(Counter::kTcpExtListenOverflows);
     ctx.mib.Inc(Counter::kTcpExtListenDrops);
+    TraceListen(ctx, t, "syn_dropped", "ListenOverflows");
     return;
   }
   Negotiated neg = NegotiateSyn(seg);
@@ -147,6 +170,7 @@ void Listener::OnSyn(const FourTuple& t, const Segment& seg, std::optional<Seq> 
     if (max_syn_backlog - static_cast<int64_t>(requests_.size()) < (max_syn_backlog >> 2) &&
         !layer_.metrics().PeerIsProven(t.remote_ip)) {
       ctx.mib.Inc(Counter::kTcpExtListenDrops);
+      TraceListen(ctx, t, "syn_dropped", "tcp_max_syn_backlog");
       return;
     }
   }
@@ -173,6 +197,7 @@ void Listener::OnSyn(const FourTuple& t, const Segment& seg, std::optional<Seq> 
     }
     req.synack_window = InitialWindow(neg);
     SendSynAck(req, /*retransmit=*/false, tsval);
+    TraceListen(ctx, t, "cookie", "SyncookiesSent");
     return;  // no retransmission: nothing is left to retransmit from
   }
 
@@ -189,6 +214,7 @@ void Listener::OnSyn(const FourTuple& t, const Segment& seg, std::optional<Seq> 
   req.synack_window = InitialWindow(neg);
   requests_.insert(std::move(owned));
   ++young_;
+  TraceListen(ctx, t, "request", isn ? "TIME_WAIT reopened" : "");
   SendSynAck(req, /*retransmit=*/false);
   ctx.wheel.ArmAfter(req.timer, seconds(1));  // TCP_TIMEOUT_INIT
 }
@@ -265,11 +291,13 @@ void Listener::OnRequestSegment(RequestSock& req, const Segment& seg) {
   // The original SYN again: our SYN-ACK was lost. Answer at once, then restart the timer from
   // the current backoff (inet_rtx_syn_ack, mod_timer_pending). Rate-limited with the
   // out-of-window answers; the first one always goes (last_oow_ack_time starts at 0).
-  if (seg.seq == req.irs && seg.flags == wire::kSyn && !paws_reject) {
+  // Only RST, SYN and ACK are looked at: an ECN setup SYN (ECE, CWR) or one with PSH is still
+  // the original SYN (tcp_check_req masks the flags the same way).
+  const uint8_t rsa = seg.flags & (wire::kRst | wire::kSyn | wire::kAck);
+  if (seg.seq == req.irs && rsa == wire::kSyn && !paws_reject) {
     if (!OowRateLimited(req, seg)) {
       SendSynAck(req, /*retransmit=*/true);
-      ctx.wheel.ArmAfter(req.timer,
-                         std::min<Duration>(seconds(1) * (1 << req.num_timeout), seconds(120)));
+      ctx.wheel.ArmAfter(req.timer, RequestTimeout(req.num_timeout));
     }
     return;
   }
@@ -344,9 +372,11 @@ bool Listener::CheckCookie(const FourTuple& t, const Segment& seg) {
       layer_.cookies().Check(t, client_isn, cookie, SynCookies::CookieTime(ctx.now()));
   if (!mss_index) {
     ctx.mib.Inc(Counter::kTcpExtSyncookiesFailed);
+    TraceListen(ctx, t, "cookie_failed", "SyncookiesFailed");
     return false;
   }
   ctx.mib.Inc(Counter::kTcpExtSyncookiesRecv);
+  TraceListen(ctx, t, "cookie_ok", "SyncookiesRecv");
   // Rebuild the request from the ACK (cookie_tcp_reqsk_init).
   Negotiated neg;
   neg.peer_mss = CookieMss(*mss_index);
@@ -386,6 +416,7 @@ Connection* Listener::CreateChild(const FourTuple& t, Seq iss, Seq irs, const Ne
   if (AcceptQueueFull()) {
     ctx.mib.Inc(Counter::kTcpExtListenOverflows);
     ctx.mib.Inc(Counter::kTcpExtListenDrops);
+    TraceListen(ctx, t, "ack_dropped", "ListenOverflows");
     return nullptr;
   }
   Connection* c = layer_.Adopt(std::make_unique<Connection>(layer_, t, child_options_));
@@ -415,15 +446,14 @@ void Listener::OnRequestTimer(RequestSock& req) {
   }
   ctx.mib.Inc(Counter::kTcpExtTCPTimeouts);  // tcp_syn_ack_timeout, on every expiry
   if (req.num_timeout >= max_retries) {
+    TraceListen(ctx, req.tuple, "request_expired", "TCPTimeouts");
     DropRequest(req);
     return;
   }
+  TraceListen(ctx, req.tuple, "synack_retransmit", "TCPSynRetrans");
   SendSynAck(req, /*retransmit=*/true);
   if (req.num_timeout++ == 0) --young_;
-  // reqsk_timeout: TCP_TIMEOUT_INIT << num_timeout, at most TCP_RTO_MAX.
-  ctx.wheel.ArmAfter(
-      req.timer,
-      std::min<Duration>(seconds(1) * (1 << std::min<int>(req.num_timeout, 7)), seconds(120)));
+  ctx.wheel.ArmAfter(req.timer, RequestTimeout(req.num_timeout));
 }
 
 void Listener::DropRequest(RequestSock& req) {

@@ -40,7 +40,9 @@ def packet_mutation(line):
     if m:
         return line[: m.start(1)] + str(int(m.group(1)) + 1) + line[m.end(1):], "window"
     m = re.search(r"(\d+):(\d+)\((\d+)\)", body)
-    flags = body.split(">", 1)[1].split()[0] if ">" in body else ""
+    # The flags follow the direction, the ip info and a SPORT>DPORT pair naming the connection.
+    words = re.sub(r"^[^<>]*[<>]\s*([\[(][^\])]*[\])]\s*)?(\d+>\d+\s+)?", "", body).split()
+    flags = words[0] if words else ""
     if m and "S" not in flags:
         a, b = int(m.group(1)) + 1, int(m.group(2)) + 1
         return line[: m.start()] + "%d:%d(%s)" % (a, b, m.group(3)) + line[m.end():], "seq"

@@ -138,6 +138,31 @@ TEST(PktParser, FlagLettersAndFastOpenOptions) {
   EXPECT_EQ(std::get<PacketSpec>(s->events[2].action).urg_ptr, 3);
 }
 
+// SPORT>DPORT after the direction (and ip info), as in packetdrill's grammar; taptcp reads it as
+// the connection the line is about (README.md "Several connections"), so 0 is not a port.
+TEST(PktParser, PortsNameTheConnection) {
+  absl::StatusOr<Script> s = ParseScript(
+      "0 < 1001>8080 S 0:0(0) win 1\n"
+      "+0 > [noecn] 8080>1001 S. 0:0(0) ack 1\n"
+      "+0 > S. 0:0(0) ack 1\n");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const auto& in = std::get<PacketSpec>(s->events[0].action);
+  EXPECT_EQ(in.src_port, 1001);
+  EXPECT_EQ(in.dst_port, 8080);
+  EXPECT_EQ(in.flag_bits, 0x02);
+  const auto& out = std::get<PacketSpec>(s->events[1].action);
+  EXPECT_EQ(out.ip.tos_check, IpInfo::TosCheck::kEcn);
+  EXPECT_EQ(out.src_port, 8080);
+  EXPECT_EQ(out.dst_port, 1001);
+  EXPECT_EQ(out.flag_bits, 0x12);
+  EXPECT_EQ(std::get<PacketSpec>(s->events[2].action).src_port, 0);  // the socket under test's
+  EXPECT_EQ(ParseError("0 < 0>8080 S 0:0(0) win 1\n"), "1:5: src port 0 out of range 1..65535");
+  EXPECT_EQ(ParseError("0 < 1001>70000 S 0:0(0) win 1\n"),
+            "1:10: dst port 70000 out of range 1..65535");
+  EXPECT_EQ(ParseError("0 < 1001> S 0:0(0) win 1\n"),
+            "1:11: syntax error: unexpected 'S', expected an integer (dst port)");
+}
+
 TEST(PktParser, SyntaxErrorsNameLineAndColumn) {
   EXPECT_EQ(ParseError("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 < S 0:0(0) win 1 <mss>\n"),
             "2:25: syntax error: unexpected '>', expected an integer (mss value)");

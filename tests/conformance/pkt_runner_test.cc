@@ -243,5 +243,74 @@ TEST(PktRunner, AggregatesASegmentTrainIntoTheScriptsPacket) {
             "1000 bytes");
 }
 
+// Ports name a connection (README.md "Several connections"): each has its own sequence numbers,
+// accept() finds it by the peer's port, and lines without ports still mean the socket under test.
+constexpr char kListener[] = R"(0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 10) = 0
+)";
+
+TEST(PktRunner, PortsNameSeveralConnectionsAtOnce) {
+  RunResult r = RunPkt(std::string(kListener) + R"(+0 < 1001>8080 S 0:0(0) win 65535 <mss 1460>
++0 < 1002>8080 S 1000:1000(0) win 65535 <mss 1460>
++0 > 8080>1002 S. 0:0(0) ack 1001 <mss 1460>
++0 > 8080>1001 S. 0:0(0) ack 1 <mss 1460>
++.1 < 1002>8080 . 1:1(0) ack 1 win 65535
++0 < 1001>8080 . 1:1(0) ack 1 win 65535
++0 accept(3, ..., ...) = 4
++0 accept(3, ..., ...) = 5
++0 write(4, ..., 10) = 10
++0 > 8080>1002 P. 1:11(10) ack 1
++0 < S 0:0(0) win 65535 <mss 1460>
++0 > S. 0:0(0) ack 1 <mss 1460>
++0 < . 1:1(0) ack 1 win 65535
++0 accept(3, ..., ...) = 6
++0 write(5, ..., 20) = 20
++0 > 8080>1001 P. 1:21(20) ack 1
+)");
+  EXPECT_TRUE(r.ok) << r.error;
+}
+
+TEST(PktRunner, ANamedConnectionsPacketsWaitForItsOwnLines) {
+  // 1001's first SYN-ACK goes out at 0 while the script waits for 1002's retransmission at 1 s:
+  // it is kept, and fails 1001's line that expected a packet at 1 s.
+  RunResult r = RunPkt(std::string(kListener) + R"(+0 < 1001>8080 S 0:0(0) win 65535 <mss 1460>
++0 < 1002>8080 S 0:0(0) win 65535 <mss 1460>
++0 > 8080>1002 S. 0:0(0) ack 1 <mss 1460>
++1 > 8080>1002 S. 0:0(0) ack 1 <mss 1460>
++0 > 8080>1001 S. 0:0(0) ack 1 <mss 1460>
+)");
+  ASSERT_FALSE(r.ok);
+  EXPECT_TRUE(
+      StartsWith(FirstLine(r), "t.pkt:8: error: timing error: expected outbound packet at 1.0"))
+      << r.error;
+  EXPECT_NE(r.error.find("but happened at 0.000000 sec"), std::string::npos) << r.error;
+}
+
+TEST(PktRunner, AConnectionStartsWithAnInboundLine) {
+  RunResult r = RunPkt(std::string(kListener) + "+0 > 8080>1001 S. 0:0(0) ack 1\n");
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(FirstLine(r),
+            "t.pkt:4: error: no connection 8080>1001: its first packet must be inbound "
+            "(< 1001>8080)");
+}
+
+TEST(PktRunner, AnUnnamedConnectionTakesAPortNoNamedOneHas) {
+  // 40000 is the first port-less connection's peer port; named already, the next is 40001, which
+  // its ports name as well.
+  RunResult r = RunPkt(std::string(kListener) + R"(+0 < 40000>8080 S 0:0(0) win 65535 <mss 1460>
++0 > 8080>40000 S. 0:0(0) ack 1 <mss 1460>
++0 < S 0:0(0) win 65535 <mss 1460>
++0 > S. 0:0(0) ack 1 <mss 1460>
++0 < . 1:1(0) ack 1 win 65535
++0 accept(3, ..., ...) = 4
++0 write(4, ..., 10) = 10
++0 > 8080>40001 P. 1:11(10) ack 1
++0 < 40000>8080 . 1:1(0) ack 1 win 65535
++0 accept(3, ..., ...) = 5
+)");
+  EXPECT_TRUE(r.ok) << r.error;
+}
+
 }  // namespace
 }  // namespace taptcp::pkt

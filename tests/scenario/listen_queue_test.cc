@@ -457,6 +457,24 @@ TEST_F(ListenQueue, DuplicateSynIsAnsweredAtOnceButRateLimited) {
   EXPECT_EQ(Count(Counter::kTcpExtTCPSynRetrans), 2u);
 }
 
+// An ECN setup SYN (SYN|ECE|CWR) retransmitted is still the original SYN: tcp_check_req looks
+// at RST, SYN and ACK only.
+TEST_F(ListenQueue, DuplicateEcnSetupSynIsTheOriginalSyn) {
+  Listen(16);
+  Syn(1001);
+  ASSERT_EQ(Sent(1001).size(), 1u);
+  SegmentSpec s;
+  s.src_port = 1001;
+  s.dst_port = kPort;
+  s.seq = kClientIsn;
+  s.flags = wire::kSyn | wire::kEce | wire::kCwr;
+  ASSERT_TRUE(pair_.Inject(s));
+  Settle();
+  const auto got = Sent(1001);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(IsSynAck(got[0]));
+}
+
 // inet_csk_listen_stop: close() resets the connections nobody accepted; a request's final ACK
 // then finds no socket and gets RST.
 TEST_F(ListenQueue, ClosingTheListenerResetsQueuedAndPending) {
@@ -523,6 +541,37 @@ TEST_F(ListenQueue, TimeWaitReopenSkipsTheSynQueueCheck) {
   EXPECT_TRUE(IsSynAck(got[0]));
   EXPECT_EQ(got[0].seq, iss + 2 + 65537);
   EXPECT_EQ(listener().request_count(), 3u);
+}
+
+// --trace names each decision, with the counter it moved, so a student can follow a flood.
+TEST_F(ListenQueue, TraceNamesEachDecision) {
+  struct Recorder : TraceSink {
+    void OnEvent(const TraceEvent& e) override {
+      if (e.kind == TraceKind::kListen) {
+        lines.push_back(std::string(e.what) + " " + std::string(e.detail) + " " +
+                        std::to_string(e.remote_port));
+      }
+    }
+    std::vector<std::string> lines;
+  } rec;
+  pair_.stack().set_trace(&rec);
+  sysctl().tcp_synack_retries = 1;
+  Listen(0);
+  Syn(1001);
+  Syn(1002);  // the SYN queue is full: a cookie
+  const auto b = Sent(1002);
+  ASSERT_EQ(b.size(), 1u);
+  Ack(1002, b[0].seq + 1);
+  Syn(1003);  // the accept queue is full now
+  Run(seconds(4));
+  pair_.stack().set_trace(nullptr);
+  const std::vector<std::string> want = {"request  1001",
+                                         "cookie SyncookiesSent 1002",
+                                         "cookie_ok SyncookiesRecv 1002",
+                                         "syn_dropped ListenOverflows 1003",
+                                         "synack_retransmit TCPSynRetrans 1001",
+                                         "request_expired TCPTimeouts 1001"};
+  EXPECT_EQ(rec.lines, want);
 }
 
 // The proven-peer memory is bounded: the oldest address goes first (tcp_metrics reclaims).
