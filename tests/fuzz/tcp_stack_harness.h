@@ -192,6 +192,16 @@ class Harness final : public Link, public TraceSink {
     }
     return nullptr;
   }
+  // Whether a listener holds a request entry (SYN_RECV) for this pair of ports.
+  bool HasRequest(uint16_t local_port, uint16_t remote_port) const {
+    for (const tcp::Listener* l : stack_->tcp().Listeners()) {
+      if (l->port() != local_port) continue;
+      for (const tcp::RequestSock* r : l->Requests()) {
+        if (r->tuple.remote_port == remote_port) return true;
+      }
+    }
+    return false;
+  }
   // The target of a segment on the wire, or -1 for a 4-tuple the harness does not use.
   int TargetOf(uint16_t host_port, uint16_t peer_port) const {
     if (peer_port == kClientPeerPort) {

@@ -29,8 +29,12 @@ void Harness::Transmit(std::span<const uint8_t> frame, Instant now) {
   const Connection* c = FindConnection(t.src_port(), t.dst_port());
   const int target = TargetOf(t.src_port(), t.dst_port());
   if (!t.rst()) {
+    // A listener answers for its request entries too: the SYN-ACK (also a cookie's, which has
+    // no entry), and a bare ACK for an out-of-window segment (tcp_v4_reqsk_send_ack).
     const bool request_synack = t.syn() && t.ack_flag() && listeners_.contains(t.src_port());
-    FUZZ_CHECK(c != nullptr || request_synack,
+    const bool request_ack =
+        !t.syn() && t.ack_flag() && t.payload().empty() && HasRequest(t.src_port(), t.dst_port());
+    FUZZ_CHECK(c != nullptr || request_synack || request_ack,
                "a [%02x] segment from %u to %u, where no connection lives", t.flags(), t.src_port(),
                t.dst_port());
   }
