@@ -22,6 +22,7 @@
 
 #include "stack/crypto/siphash.h"
 #include "stack/tcp/syncookie.h"
+#include "tests/bench/median_reporter.h"
 
 namespace taptcp::tcp {
 namespace {
@@ -140,37 +141,18 @@ void BM_CookieTsval(benchmark::State& state) {
 }
 BENCHMARK(BM_CookieTsval);
 
-// Collects each benchmark's CPU time per iteration (steadier than real time on a shared machine)
-// while still printing the usual console report. With --benchmark_repetitions the median, reported
-// after the repetitions, overwrites them.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  RatioReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_ColorTabular : OO_Tabular) {}
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& run : runs) {
-      if (run.error_occurred) continue;
-      const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
-      if (run.run_type == Run::RT_Aggregate && !median) continue;
-      ns_[run.run_name.function_name] = run.GetAdjustedCPUTime();
-    }
-  }
-  const std::map<std::string, double>& ns() const { return ns_; }
-
- private:
-  std::map<std::string, double> ns_;
-};
-
 }  // namespace
 }  // namespace taptcp::tcp
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  taptcp::tcp::RatioReporter reporter;
+  // CPU time per iteration: steadier than real time on a shared machine.
+  taptcp::bench::MedianReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
-  const auto& ns = reporter.ns();
+  std::map<std::string, double> ns;
+  for (const auto& [name, run] : reporter.results()) ns[name] = run.GetAdjustedCPUTime();
   const auto base = ns.find("BM_SipHash4u32");
   if (base == ns.end() || base->second <= 0) return 0;
   std::printf("\nCPU time per operation as a multiple of one SipHash-2-4 of 4 words (%.2f ns):\n",

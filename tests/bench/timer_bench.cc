@@ -42,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/bench/median_reporter.h"
 #include "timers/wheel.h"
 
 namespace taptcp::timers {
@@ -302,58 +303,37 @@ void BM_ArmExpire(benchmark::State& state, uint32_t batch) {
   SetCounters(state, q, ops);
 }
 
-// Console output as usual, plus the values kept for the ratio lines: medians if repetitions were
-// asked for, else the single run. Names are "<benchmark>[/<load>]/<structure>".
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const Run& run : runs) {
-      if (run.error_occurred) continue;
-      const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
-      if (run.run_type == Run::RT_Aggregate && !median) continue;
-      const std::string name = run.run_name.str();
-      if (!median && medians_.count(name)) continue;
-      if (median) medians_.insert(name);
-      auto get = [&](const char* counter) {
-        const auto it = run.counters.find(counter);
-        return it == run.counters.end() ? 0.0 : it->second.value;
-      };
-      Result& r = results_[name];
-      r.per_op = get("per_op");
-      r.bytes = get("bytes_per_timer");
-      r.malloc_bytes = get("malloc_bytes_per_timer");
-    }
-  }
-
-  void PrintRatios() const {
-    std::printf("\nRatios from the per_op values above (same run, same machine):\n");
-    for (const auto& [name, wheel] : results_) {
-      const size_t at = name.find("/wheel");
-      if (at == std::string::npos) continue;
-      const std::string family = name.substr(0, at);
-      const std::string suffix = name.substr(at + 6);  // e.g. "/iterations:1048576"
-      for (const char* other : {"heap", "multimap"}) {
-        const auto it = results_.find(family + "/" + other + suffix);
-        if (it == results_.end() || wheel.per_op <= 0) continue;
-        std::printf("ratio %-36s %8s/wheel = %6.1fx  (wheel %6.1f ns, %s %6.1f ns)\n",
-                    family.c_str(), other, it->second.per_op / wheel.per_op, wheel.per_op * 1e9,
-                    other, it->second.per_op * 1e9);
-      }
-    }
-    std::printf("\nBytes per armed timer at the end of each benchmark (glibc chunk sizes):\n");
-    for (const auto& [name, r] : results_) {
-      std::printf("bytes %-45s = %6.2f  (%6.2f)\n", name.c_str(), r.bytes, r.malloc_bytes);
-    }
-  }
-
- private:
+// The ratio lines, from the medians (or single runs) the reporter kept. Names are
+// "<benchmark>[/<load>]/<structure>".
+void PrintRatios(const bench::MedianReporter& reporter) {
   struct Result {
     double per_op = 0, bytes = 0, malloc_bytes = 0;
   };
-  std::map<std::string, Result> results_;
-  std::set<std::string> medians_;
-};
+  std::map<std::string, Result> results;
+  for (const auto& [name, run] : reporter.results()) {
+    results[name] = Result{bench::MedianReporter::Counter(run, "per_op"),
+                           bench::MedianReporter::Counter(run, "bytes_per_timer"),
+                           bench::MedianReporter::Counter(run, "malloc_bytes_per_timer")};
+  }
+  std::printf("\nRatios from the per_op values above (same run, same machine):\n");
+  for (const auto& [name, wheel] : results) {
+    const size_t at = name.find("/wheel");
+    if (at == std::string::npos) continue;
+    const std::string family = name.substr(0, at);
+    const std::string suffix = name.substr(at + 6);  // e.g. "/iterations:1048576"
+    for (const char* other : {"heap", "multimap"}) {
+      const auto it = results.find(family + "/" + other + suffix);
+      if (it == results.end() || wheel.per_op <= 0) continue;
+      std::printf("ratio %-36s %8s/wheel = %6.1fx  (wheel %6.1f ns, %s %6.1f ns)\n", family.c_str(),
+                  other, it->second.per_op / wheel.per_op, wheel.per_op * 1e9, other,
+                  it->second.per_op * 1e9);
+    }
+  }
+  std::printf("\nBytes per armed timer at the end of each benchmark (glibc chunk sizes):\n");
+  for (const auto& [name, r] : results) {
+    std::printf("bytes %-45s = %6.2f  (%6.2f)\n", name.c_str(), r.bytes, r.malloc_bytes);
+  }
+}
 
 template <class Q>
 void RegisterFor() {
@@ -382,10 +362,10 @@ int main(int argc, char** argv) {
   RegisterFor<WheelQueue>();
   RegisterFor<HeapQueue>();
   RegisterFor<MultimapQueue>();
-  RatioReporter reporter;
+  taptcp::bench::MedianReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   if (release_current) release_current();
-  reporter.PrintRatios();
+  PrintRatios(reporter);
   benchmark::Shutdown();
   return 0;
 }

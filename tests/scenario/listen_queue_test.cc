@@ -100,6 +100,29 @@ class ListenQueue : public ::testing::Test {
     Ack(port, iss + 1, std::make_pair(uint32_t{101}, got[0].options.timestamp->first));
     return iss;
   }
+  // A whole connection from `port` that the server closes first and the peer answers with
+  // FIN-ACK: the server ends in TIME_WAIT (tcp_time_wait, which also proves the peer). Returns
+  // the server's ISS.
+  uint32_t CloseFirstIntoTimeWait(uint16_t port) {
+    const uint32_t iss = Handshake(port);
+    const int fd = api().Accept(listen_fd_);
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(api().Close(fd), 0);
+    Settle();
+    const auto fin = Sent(port);
+    EXPECT_EQ(fin.size(), 1u);
+    if (fin.empty() || !fin[0].options.timestamp) return iss;
+    SegmentSpec s;
+    s.src_port = port;
+    s.dst_port = kPort;
+    s.seq = kClientIsn + 1;
+    s.ack = iss + 2;
+    s.flags = wire::kAck | wire::kFin;
+    s.options.timestamp = std::make_pair(uint32_t{300}, fin[0].options.timestamp->first);
+    EXPECT_TRUE(pair_.Inject(s));
+    Settle();
+    return iss;
+  }
   void Run(Duration d) { pair_.RunFor(d); }
   // Lets the answer cross the wire (and the first one wait for ARP).
   void Settle() { pair_.RunFor(Duration::zero()); }
@@ -416,22 +439,7 @@ TEST_F(ListenQueue, ProvenPeerPassesTheMaxSynBacklogRule) {
   Listen(100);
   // One whole connection with a measured RTT, closed by us first and ACKed: TIME_WAIT proves
   // the peer (tcp_time_wait -> tcp_update_metrics).
-  const uint32_t iss = Handshake(900);
-  const int fd = api().Accept(listen_fd_);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(api().Close(fd), 0);
-  Settle();
-  const auto fin = Sent(900);
-  ASSERT_EQ(fin.size(), 1u);
-  SegmentSpec s;
-  s.src_port = 900;
-  s.dst_port = kPort;
-  s.seq = kClientIsn + 1;
-  s.ack = iss + 2;
-  s.flags = wire::kAck | wire::kFin;
-  s.options.timestamp = std::make_pair(uint32_t{300}, fin[0].options.timestamp->first);
-  ASSERT_TRUE(pair_.Inject(s));
-  Settle();
+  CloseFirstIntoTimeWait(900);
   EXPECT_TRUE(pair_.stack().tcp().metrics().PeerIsProven(pair_.peer().ip()));
   for (uint16_t p = 1001; p <= 1008; ++p) Syn(p);
   EXPECT_EQ(listener().request_count(), 8u);
@@ -513,22 +521,7 @@ TEST_F(ListenQueue, RequestsShowInSs) {
 TEST_F(ListenQueue, TimeWaitReopenSkipsTheSynQueueCheck) {
   sysctl().tcp_syncookies = 0;
   Listen(1);
-  const uint32_t iss = Handshake(900);
-  const int fd = api().Accept(listen_fd_);
-  ASSERT_GE(fd, 0);
-  ASSERT_EQ(api().Close(fd), 0);
-  Settle();
-  const auto fin = Sent(900);
-  ASSERT_EQ(fin.size(), 1u);
-  SegmentSpec s;
-  s.src_port = 900;
-  s.dst_port = kPort;
-  s.seq = kClientIsn + 1;
-  s.ack = iss + 2;
-  s.flags = wire::kAck | wire::kFin;
-  s.options.timestamp = std::make_pair(uint32_t{300}, fin[0].options.timestamp->first);
-  ASSERT_TRUE(pair_.Inject(s));
-  Settle();
+  const uint32_t iss = CloseFirstIntoTimeWait(900);
   Sent(900);
   Syn(1001);
   Syn(1002);
