@@ -58,6 +58,13 @@ class TapHost final : private Driveable, private TraceSink {
   // the kernel's TSO would cut them for a wire), the stack the super-frame whole.
   void InputOffloaded(std::span<const uint8_t> frame, const wire::Offload& offload,
                       Instant now) override;
+  // Zero-copy receive: the stack's interface says where (link.h).
+  std::span<uint8_t> InputBuffer(size_t prefix) override {
+    return stack_->interface().InputBuffer(prefix);
+  }
+  bool InputInPlace(std::span<const uint8_t> frame, const wire::Offload& offload) override {
+    return stack_->interface().InputInPlace(frame, offload);
+  }
   void Advance(Instant now) override {
     stack_->Advance(now);
     if (service_) service_();

@@ -108,6 +108,9 @@ class TcpServerApp {
   int listen_fd_ = -1;
   std::map<int, Conn> conns_;
   Stats stats_;
+  // Where Drain reads to (discard, shutdown-wr, write-close): one buffer for all connections.
+  static constexpr size_t kDrainReadSize = 65536;
+  std::vector<uint8_t> drain_buf_;
 };
 
 }  // namespace taptcp::apps

@@ -3,6 +3,7 @@
 // runner, the fuzzer) own both ends.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -38,6 +39,16 @@ class Driveable {
   // super-segment (as after GRO) with a partial checksum. The default cuts it into ordinary frames.
   virtual void InputOffloaded(std::span<const uint8_t> frame, const wire::Offload& offload,
                               Instant now);
+  // Zero-copy receive, for drivers that choose where they read a frame (the TAP loop): memory to
+  // read the next frame into, behind `prefix` bytes of the driver's own header, where its payload
+  // may already be where the receiver keeps it (for a stack, net::Interface::InputBuffer says
+  // where; apps::TapHost passes it on). Empty (the default) for "read it anywhere".
+  virtual std::span<uint8_t> InputBuffer(size_t /*prefix*/) { return {}; }
+  // Whether `frame`, just read into InputBuffer's memory, may be input from there; if not, the
+  // driver copies it to its own memory first.
+  virtual bool InputInPlace(std::span<const uint8_t> /*frame*/, const wire::Offload& /*offload*/) {
+    return false;
+  }
   // Fire every timer due by `now`.
   virtual void Advance(Instant now) = 0;
   // When the driver must call Advance next at the latest, or nullopt if nothing is pending.

@@ -270,7 +270,7 @@ absl::StatusOr<EventLoop::StopReason> EventLoop::Loop(std::optional<Instant> unt
               }
               ++stats_.frames_in;
             },
-            max_frames_per_read_);
+            max_frames_per_read_, driveable_);
         if (!read.ok()) return read.status();
       } else {
         std::shared_ptr<std::function<void()>> callback = it->second.on_readable;

@@ -306,12 +306,38 @@ void TapDevice::TransmitOffloaded(std::span<const uint8_t> frame, const wire::Of
   Write(header, frame, header[kGsoType] != kVnetGsoNone);
 }
 
-absl::StatusOr<size_t> TapDevice::ReadBatch(FrameFn on_frame, size_t max_frames) {
+ssize_t TapDevice::ReadOne(std::span<uint8_t> place, uint8_t** start) {
+  if (place.empty()) {
+    *start = rx_buffer_.data();
+    return read(fd_, rx_buffer_.data(), rx_buffer_.size());
+  }
+  // Room for the longest frame whatever `place` offers: what does not fit there goes to the same
+  // position of the device's buffer, so a frame that did not fit is made whole by copying the
+  // first part over.
+  const size_t first = std::min(place.size(), rx_buffer_.size());
+  iovec iov[2] = {{place.data(), first}, {rx_buffer_.data() + first, rx_buffer_.size() - first}};
+  const ssize_t n = readv(fd_, iov, iov[1].iov_len > 0 ? 2 : 1);
+  if (n > static_cast<ssize_t>(first)) {
+    std::memcpy(rx_buffer_.data(), place.data(), first);
+    ++counters_.rx_in_place_misses;
+    *start = rx_buffer_.data();
+  } else {
+    *start = place.data();
+  }
+  return n;
+}
+
+absl::StatusOr<size_t> TapDevice::ReadBatch(FrameFn on_frame, size_t max_frames,
+                                            Driveable* placement) {
   const size_t skip = vnet_header_ ? kVnetHeaderSize : 0;
   size_t frames = 0;
   int interrupted = 0;
   while (frames < max_frames) {
-    const ssize_t n = read(fd_, rx_buffer_.data(), rx_buffer_.size());
+    // Asked before every read: the frame before may have changed the receiver's state.
+    std::span<uint8_t> place;
+    if (placement != nullptr) place = placement->InputBuffer(skip);
+    uint8_t* start = nullptr;
+    const ssize_t n = ReadOne(place, &start);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       if (errno == EINTR && ++interrupted <= kMaxEintrRetries) continue;
@@ -331,11 +357,11 @@ absl::StatusOr<size_t> TapDevice::ReadBatch(FrameFn on_frame, size_t max_frames)
       ++counters_.rx_vnet_drops;
       continue;
     }
-    const std::span<const uint8_t> frame(rx_buffer_.data() + skip, size - skip);
+    std::span<const uint8_t> frame(start + skip, size - skip);
     wire::Offload offload;
     if (vnet_header_) {
       std::optional<wire::Offload> decoded =
-          DecodeVnetHeader(std::span<const uint8_t>(rx_buffer_.data(), skip), frame.size());
+          DecodeVnetHeader(std::span<const uint8_t>(start, skip), frame.size());
       if (!decoded.has_value()) {
         ++counters_.rx_vnet_drops;
         continue;
@@ -343,6 +369,16 @@ absl::StatusOr<size_t> TapDevice::ReadBatch(FrameFn on_frame, size_t max_frames)
       offload = *decoded;
       if (offload.gso_size > 0) ++counters_.rx_gso_frames;
       if (offload.csum_partial) ++counters_.rx_csum_trusted;
+    }
+    if (start != rx_buffer_.data()) {
+      if (placement->InputInPlace(frame, offload)) {
+        ++counters_.rx_in_place;
+      } else {
+        // Not the segment the memory was offered for: it may not be processed from there.
+        ++counters_.rx_in_place_misses;
+        std::memcpy(rx_buffer_.data(), start, size);
+        frame = std::span<const uint8_t>(rx_buffer_.data() + skip, size - skip);
+      }
     }
     ++counters_.rx_frames;
     counters_.rx_bytes += frame.size();

@@ -55,6 +55,10 @@ class TapDevice final : public Link {
     uint64_t rx_csum_trusted = 0;
     uint64_t rx_vnet_drops = 0;
     uint64_t tx_gso_frames = 0;
+    // Zero-copy receive: frames read into the receiver's memory and handed on from there, and
+    // those read there that had to be copied out (not the segment expected, or too long).
+    uint64_t rx_in_place = 0;
+    uint64_t rx_in_place_misses = 0;
   };
 
   // A frame and what the kernel left undone on it (decoded from its virtio header); the span is
@@ -94,7 +98,11 @@ class TapDevice final : public Link {
   // virtio header describes (none without offloads). Returns how many frames were read (dropped
   // ones included), or an error when the device is unusable (for example destroyed because its
   // network namespace was deleted).
-  absl::StatusOr<size_t> ReadBatch(FrameFn on_frame, size_t max_frames);
+  // With `placement` (zero-copy receive, link.h): each frame is read into the memory
+  // placement->InputBuffer offers, when it offers any, and handed on from there if
+  // placement->InputInPlace agrees; otherwise it is copied to the device's own buffer first.
+  absl::StatusOr<size_t> ReadBatch(FrameFn on_frame, size_t max_frames,
+                                   Driveable* placement = nullptr);
   // The same for a reader that wants ordinary frames only: a super-frame is cut and a partial
   // checksum completed in software first (wire::SegmentFrame), as a capture would see them.
   absl::StatusOr<size_t> ReadBatch(absl::FunctionRef<void(std::span<const uint8_t>)> on_frame,
@@ -113,6 +121,10 @@ class TapDevice final : public Link {
  private:
   TapDevice(int fd, std::string name, int mtu, std::array<uint8_t, 6> kernel_mac);
   void Write(std::span<const uint8_t> header, std::span<const uint8_t> frame, bool gso);
+  // One read(2) of a frame (virtio header included) into `place` if it is not empty, with the
+  // device's own buffer behind it for what does not fit, else into the device's buffer. Returns
+  // the bytes read (or -1 with errno) and where they start: `place` only if they all fit there.
+  ssize_t ReadOne(std::span<uint8_t> place, uint8_t** start);
 
   int fd_;
   std::string name_;

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "stack/wire/arp.h"
+#include "stack/wire/bytes.h"
+#include "stack/wire/ipv4.h"
 
 namespace taptcp::net {
 
@@ -50,6 +53,49 @@ void Interface::Input(std::span<const uint8_t> frame, const wire::Offload& offlo
       ctx_.mib.Inc(Counter::kTaptcpEthInDrops);
       ctx_.Drop(DropReason::kEthUnsupportedType);
   }
+}
+
+std::span<uint8_t> Interface::InputBuffer(size_t prefix) {
+  in_place_text_ = nullptr;
+  const InPlaceReceiver& r = ctx_.in_place;
+  if (!ctx_.InPlaceStream()) return {};
+  const size_t headroom = prefix + in_place_headers_;
+  std::span<uint8_t> room = r.room(r.owner, headroom);
+  if (room.size() <= headroom) return {};
+  in_place_text_ = room.data() + headroom;
+  return room;
+}
+
+bool Interface::InputInPlace(std::span<const uint8_t> frame, const wire::Offload& offload) {
+  const uint8_t* text = std::exchange(in_place_text_, nullptr);
+  const InPlaceReceiver& r = ctx_.in_place;
+  if (text == nullptr || r.owner == nullptr) return false;
+  // A super-segment this interface would cut (offloads off) is taken apart, not taken whole.
+  if (offload.gso_size > 0 && !(config_.offload_tso && config_.offload_csum)) return false;
+  // Just enough parsing to name the segment; the full checks come with the input.
+  constexpr size_t kEth = wire::kEthernetHeaderSize;
+  if (frame.size() < kEth + 20 + 20 || wire::Load16(frame.data() + 12) != wire::kIpv4) {
+    return false;
+  }
+  const uint8_t* ip = frame.data() + kEth;
+  const size_t ihl = static_cast<size_t>(ip[0] & 0x0F) * 4;
+  if ((ip[0] >> 4) != 4 || ihl < 20 || ip[9] != wire::kProtoTcp || frame.size() < kEth + ihl + 20) {
+    return false;
+  }
+  const uint8_t* tcp = ip + ihl;
+  const size_t doff = static_cast<size_t>(tcp[12] >> 4) * 4;
+  const size_t headers = kEth + ihl + doff;
+  if (doff < 20 || frame.size() < headers) return false;
+  const Ipv4Address src{wire::Load32(ip + 12)};
+  const Ipv4Address dst{wire::Load32(ip + 16)};
+  if (!r.expects(r.owner, dst, wire::Load16(tcp + 2), src, wire::Load16(tcp),
+                 wire::Load32(tcp + 4))) {
+    return false;
+  }
+  if (frame.data() + headers == text) return true;
+  // The expected segment behind other headers (IPv4 or TCP options changed): expect those next.
+  in_place_headers_ = headers;
+  return false;
 }
 
 // RFC 826 "Packet Reception", with Linux's choices from arp_process(): answer requests for our

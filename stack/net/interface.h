@@ -44,6 +44,18 @@ class Interface final : private ArpCache::Output {
   // One inbound Ethernet frame; `offload` as the link delivered it (link.h InputOffloaded).
   void Input(std::span<const uint8_t> frame, const wire::Offload& offload = {});
 
+  // Zero-copy receive, for drivers that choose where a frame is read (the TAP loop): memory to
+  // read the next frame into, `prefix` bytes of the driver's own header first, such that if the
+  // frame is the next in-order segment of the stream that just took data (NetContext::in_place)
+  // its text lands where that connection keeps it. Empty when there is no such stream or it
+  // cannot take text in place now; the driver then reads wherever it likes.
+  std::span<uint8_t> InputBuffer(size_t prefix);
+  // After reading `frame` (the Ethernet frame, behind the prefix) into InputBuffer's memory:
+  // whether it is that segment, so Input(frame, offload) may run on it where it lies. If not, the
+  // driver must copy it to memory of its own before the input (the receiver's free space is no
+  // place to process a frame from).
+  bool InputInPlace(std::span<const uint8_t> frame, const wire::Offload& offload);
+
   // Sends the IPv4 packet that starts kLinkHeadroom bytes into `frame` (the headroom is written
   // here) towards `dst`. Returns false when there is no route. An unresolved next hop queues a
   // copy. `offload` describes work left for the link (only what offloads() allows).
@@ -76,6 +88,10 @@ class Interface final : private ArpCache::Output {
   Link* link_;
   ArpCache arp_;
   Ipv4Receiver ipv4_receiver_;
+  // Zero-copy receive: where InputBuffer expects the next text, and the header bytes (Ethernet,
+  // IPv4, TCP) it expects before it: 66 with TCP timestamps, relearned from the stream's frames.
+  const uint8_t* in_place_text_ = nullptr;
+  size_t in_place_headers_ = wire::kEthernetHeaderSize + 20 + 32;
   // For frames not built in place by the layers above (ARP, packets that waited for ARP).
   std::array<uint8_t, wire::kEthernetHeaderSize + 65535> scratch_{};
 };

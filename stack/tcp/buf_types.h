@@ -51,19 +51,37 @@ struct ByteSpans {
 // user keeps at most capacity() bytes live, in one window of consecutive offsets, so live bytes
 // never collide. Allocates only in the constructor and in Resize(); no per-packet allocation
 // (DESIGN.md).
+//
+// Zero-copy receive (ReceiveBuffer::InPlaceRoom): a driver may read a frame straight into the
+// storage so that its text already sits at the index of its offset. The storage can then carry
+// `slack` bytes past the end, where such text may run over; Write moves what ran over to the
+// start, where it belongs, and copies nothing else of data that is already in place.
 class ByteRing {
  public:
-  explicit ByteRing(size_t capacity)
-      : data_(capacity != 0 ? std::make_unique_for_overwrite<uint8_t[]>(capacity) : nullptr),
-        capacity_(capacity) {}
+  // `capacity` and `slack` below 4 GiB (Linux's buffers are int-sized too).
+  explicit ByteRing(size_t capacity, size_t slack = 0)
+      : data_(capacity != 0
+                  ? std::make_unique_for_overwrite<uint8_t[]>(capacity + std::min(slack, capacity))
+                  : nullptr),
+        capacity_(static_cast<uint32_t>(capacity)),
+        slack_(static_cast<uint32_t>(std::min(slack, capacity))) {}
 
   size_t capacity() const { return capacity_; }
+  size_t slack() const { return slack_; }
 
-  // Stores `data` at offsets [offset, offset + data.size()); data.size() <= capacity().
+  // Stores `data` at offsets [offset, offset + data.size()); data.size() <= capacity(). `data` is
+  // either outside the storage or exactly in place (see the class comment): data.data() is the
+  // index of `offset` and data runs at most slack() bytes past the end.
   void Write(uint64_t offset, std::span<const uint8_t> data) {
     if (data.empty()) return;
     size_t pos = Index(offset);
     size_t n1 = std::min(data.size(), capacity_ - pos);
+    if (data.data() == &data_[pos]) {
+      // Already in place: only the part in the slack moves, to the start (never overlapping it:
+      // slack <= capacity).
+      if (n1 < data.size()) std::memcpy(&data_[0], &data_[capacity_], data.size() - n1);
+      return;
+    }
     std::memcpy(&data_[pos], data.data(), n1);
     if (n1 < data.size()) std::memcpy(&data_[0], data.data() + n1, data.size() - n1);
   }
@@ -76,10 +94,20 @@ class ByteRing {
     return {{&data_[pos], n1}, {&data_[0], len - n1}};
   }
 
-  // New storage of `capacity` bytes holding the old bytes [from, to) at the same offsets;
-  // to - from <= both capacities.
-  void Resize(size_t capacity, uint64_t from, uint64_t to) {
-    ByteRing next(capacity);
+  // Writable storage from the index of `offset` to the end of the slack (for zero-copy receive),
+  // with `before` bytes in front of it; empty if the index is less than `before`.
+  std::span<uint8_t> StorageFrom(uint64_t offset, size_t before) {
+    if (capacity_ == 0) return {};
+    const size_t pos = Index(offset);
+    if (pos < before) return {};
+    return {&data_[pos - before], size_t{capacity_} + slack_ - (pos - before)};
+  }
+
+  // New storage of `capacity` (and `slack`) bytes holding the old bytes [from, to) at the same
+  // offsets; to - from <= both capacities.
+  void Resize(size_t capacity, uint64_t from, uint64_t to) { Resize(capacity, slack_, from, to); }
+  void Resize(size_t capacity, size_t slack, uint64_t from, uint64_t to) {
+    ByteRing next(capacity, slack);
     ByteSpans live = View(from, static_cast<size_t>(to - from));
     next.Write(from, live.first);
     next.Write(from + live.first.size(), live.second);
@@ -90,7 +118,9 @@ class ByteRing {
   size_t Index(uint64_t offset) const { return static_cast<size_t>(offset % capacity_); }
 
   std::unique_ptr<uint8_t[]> data_;
-  size_t capacity_;
+  // 32 bits each, so the slack costs a connection no memory (issue 3's 1 KiB per connection).
+  uint32_t capacity_;
+  uint32_t slack_;
 };
 
 }  // namespace taptcp::tcp

@@ -42,6 +42,7 @@ Connection::Connection(TcpLayer& layer, const FourTuple& tuple, const Connection
 }
 
 Connection::~Connection() {
+  layer_.ctx().Forget(this);
   if (state_ == State::kEstablished || state_ == State::kCloseWait) {
     layer_.ctx().mib.Dec(Counter::kTcpCurrEstab);
   }
@@ -123,6 +124,7 @@ int64_t Connection::Recv(std::span<uint8_t> out, bool peek) {
     return -EAGAIN;  // nothing yet (also before the handshake completes)
   }
   const size_t n = peek ? rcv_buf_.Peek(out) : rcv_buf_.Read(out);
+  if (!peek && n > 0) RcvSpaceAdjust();  // tcp_recvmsg: DRS may grow the buffer and the window
   if (!peek && state_ != State::kClosed) {
     // Reading opened the window; tell the peer when it doubled (tcp_cleanup_rbuf), so a sender
     // stalled on a closed window resumes without waiting for a probe.

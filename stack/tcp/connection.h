@@ -14,6 +14,7 @@
 #include <span>
 
 #include "stack/mib.h"
+#include "stack/net/context.h"
 #include "stack/tcp/congestion.h"
 #include "stack/tcp/prr.h"
 #include "stack/tcp/reassembly.h"
@@ -179,12 +180,25 @@ class Connection final : private timers::TimerHandler {
   void HandleData(const Segment& seg);     // seventh check
   void HandleFin(const Segment& seg);      // eighth check
   void ProcessOptions(const Segment& seg);
+  // Zero-copy receive (net::InPlaceReceiver): the receive buffer's room at RCV.NXT while
+  // ESTABLISHED, and whether a segment is the one that goes there.
+  static net::InPlaceReceiver InPlaceReceiverOps(Connection* c);
+  std::span<uint8_t> InPlaceRoom(size_t headroom);
+  bool ExpectsInPlace(wire::Ipv4Address local, uint16_t local_port, wire::Ipv4Address remote,
+                      uint16_t remote_port, uint32_t seq) const;
   void UpdateWindow(const Segment& seg);
   void OnNewAck(uint32_t acked_bytes, bool fin_acked, const Segment& seg);
   void CcOnAck(uint32_t acked_segments, std::optional<Duration> rtt);
   void EnterRecovery();
   void SackRecoverySend();
   void EnterEstablished();
+  // Receive-buffer autotuning (Linux DRS): the RTT sample from the time a window of data took
+  // (tcp_rcv_rtt_measure), the check after each read (tcp_rcv_space_adjust) and the growth
+  // (tcp_rcvbuf_grow).
+  void RcvRttMeasure();
+  void RcvSpaceAdjust();
+  void RcvBufGrow(uint32_t copied);
+  uint32_t MicrosNow() const;
   // tcp_output.cc
   void Output();  // send what the windows allow
   // With gso_size > 0 and len > gso_size: one TSO super-segment the link cuts into gso_size
@@ -275,6 +289,9 @@ class Connection final : private timers::TimerHandler {
   uint32_t mss_ = 536;  // bytes of data per segment we send (options excluded)
   uint32_t ts_recent_ = 0;
   uint32_t ts_offset_ = 0;
+  // Receive-buffer autotuning (Linux DRS): the receiver's RTT estimate in microseconds times 8
+  // (tp->rcv_rtt_est.rtt_us; 0 = none yet).
+  uint32_t rcv_rtt_us8_ = 0;
   Instant ts_recent_stamp_{};
 
   SendBuffer snd_buf_;
@@ -300,6 +317,15 @@ class Connection final : private timers::TimerHandler {
   Instant last_oow_ack_{};    // tp->last_oow_ack_time: dupACK / challenge-ACK rate limit
   uint64_t bytes_acked_ = 0;  // tp->bytes_acked: bounds how old an acceptable ACK may be
   ConnectionStats stats_;
+  // The rest of DRS, with times in microseconds modulo 2^32 (intervals of over an hour read wrong,
+  // which at worst moves one sample): the window whose arrival is timed for an RTT sample
+  // (tp->rcv_rtt_est.seq and .time; time 0 = not started), and the bytes the application read in
+  // the last RTT, counted from a read offset (modulo 2^32) and a time (tp->rcvq_space).
+  Seq rcv_rtt_seq_;
+  uint32_t rcv_rtt_time_ = 0;
+  uint32_t rcvq_space_ = 0;
+  uint32_t rcvq_seq_ = 0;
+  uint32_t rcvq_time_ = 0;
 
   timers::Timer rtx_timer_;  // retransmit, SYN/FIN retries, zero-window probe
   timers::Timer delack_timer_;

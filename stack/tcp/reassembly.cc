@@ -190,6 +190,17 @@ std::optional<SackRange> ReceiveBuffer::TakeDsack() {
   return d;
 }
 
+std::span<uint8_t> ReceiveBuffer::InPlaceRoom(size_t headroom) {
+  if (readable() != 0 || !ooo_.empty() || capacity() <= headroom) return {};
+  // Added once (one allocation and copy per connection), not per packet.
+  if (ring_.slack() == 0) ring_.Resize(capacity(), kInPlaceSlack, read_, rcv_nxt_);
+  std::span<uint8_t> room = ring_.StorageFrom(rcv_nxt_, headroom);
+  // Text that runs past the end comes back to the start: it must not get there the headers (the
+  // stack still reads them), nor beyond the free space. Both are the frame's own length: with
+  // nothing readable the free space is the whole ring.
+  return room.first(std::min(room.size(), capacity()));
+}
+
 size_t ReceiveBuffer::set_capacity(size_t capacity) {
   const uint64_t held_end = ooo_.empty() ? rcv_nxt_ : ooo_.back().end;
   capacity = std::max(capacity, static_cast<size_t>(held_end - read_));

@@ -139,6 +139,18 @@ class ReceiveBuffer {
   std::optional<SackRange> TakeDsack();
   const std::optional<SackRange>& pending_dsack() const { return dsack_; }
 
+  // Zero-copy receive: storage a driver may read the next frame into, `headroom` bytes for what
+  // comes before the text (the driver's header, Ethernet, IPv4, TCP), then room for text at the
+  // place of RCV.NXT, so that Insert(next_expected(), text) finds it in place and copies nothing
+  // (ByteRing::Write). The room never reaches a byte anyone still needs: only with nothing
+  // readable (the headers overwrite bytes already read) and nothing held early (the room is free
+  // space), and never past the free space. Text may run past the ring's end into a slack area
+  // (kInPlaceSlack bytes), added to the ring on the first call, from where Insert moves it to the
+  // start. Empty when any of that does not hold.
+  std::span<uint8_t> InPlaceRoom(size_t headroom);
+  // The slack: one frame of the largest IPv4 packet plus the link's headers.
+  static constexpr size_t kInPlaceSlack = 65536 + 128;
+
   // Resizes the ring (SO_RCVBUF, or receive-buffer autotuning as in tcp_rcv_space_adjust),
   // keeping every held byte: a capacity below what is held (up to the end of the highest early
   // range) is clamped to it. Returns the capacity now in effect. The TCB must not shrink below

@@ -1,6 +1,9 @@
 // SEGMENT ARRIVES (RFC 9293 §3.10.7), in the RFC's order of checks, with Linux's answers where
 // they differ (RFC 5961 challenge ACKs, PAWS, tcp_rcv_state_process). One function per check.
 #include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cstdint>
 
 #include "stack/tcp/connection.h"
 #include "stack/tcp/tcp_layer.h"
@@ -484,15 +487,45 @@ void Connection::HandleData(const Segment& seg) {
   const ReceiveBuffer::InsertResult r = rcv_buf_.Insert(RcvOffset(seg.seq), seg.payload);
   rcv_nxt_ += static_cast<uint32_t>(rcv_buf_.next_expected() - before);
   stats_.bytes_received += rcv_buf_.next_expected() - before;
+  if (r.readable_added > 0 && !r.out_of_order) RcvRttMeasure();  // tcp_event_data_recv
   if (r.out_of_order || r.duplicate > 0) {
     ack_now_ = true;  // out of order: ACK at once so the sender sees the hole (RFC 5681 §4.2)
   } else {
+    if (r.readable_added > 0) ctx.TookInOrder(InPlaceReceiverOps(this));  // zero-copy receive
     segs_since_ack_ =
         static_cast<uint16_t>(std::min<uint32_t>(segs_since_ack_ + seg.gso_segs, 0xFFFF));
     ScheduleAck(false);
   }
   if (pending_fin_ && rcv_nxt_ == *pending_fin_) HandleFin(seg);
   Notify();
+}
+
+// Zero-copy receive (net::InPlaceReceiver): only ESTABLISHED takes new text without conditions.
+net::InPlaceReceiver Connection::InPlaceReceiverOps(Connection* c) {
+  net::InPlaceReceiver r;
+  r.owner = c;
+  r.room = [](void* owner, size_t headroom) {
+    return static_cast<Connection*>(owner)->InPlaceRoom(headroom);
+  };
+  r.expects = [](const void* owner, wire::Ipv4Address local, uint16_t local_port,
+                 wire::Ipv4Address remote, uint16_t remote_port, uint32_t seq) {
+    return static_cast<const Connection*>(owner)->ExpectsInPlace(local, local_port, remote,
+                                                                 remote_port, seq);
+  };
+  return r;
+}
+
+std::span<uint8_t> Connection::InPlaceRoom(size_t headroom) {
+  if (state_ != State::kEstablished) return {};
+  return rcv_buf_.InPlaceRoom(headroom);
+}
+
+bool Connection::ExpectsInPlace(wire::Ipv4Address local, uint16_t local_port,
+                                wire::Ipv4Address remote, uint16_t remote_port,
+                                uint32_t seq) const {
+  return state_ == State::kEstablished && seq == rcv_nxt_.value() && local == tuple_.local_ip &&
+         local_port == tuple_.local_port && remote == tuple_.remote_ip &&
+         remote_port == tuple_.remote_port;
 }
 
 // Eighth check: the FIN (RFC 9293 §3.10.7.4). A FIN beyond RCV.NXT waits until the data before it
@@ -615,11 +648,79 @@ void Connection::CcOnAck(uint32_t acked_segments, std::optional<Duration> rtt) {
 
 void Connection::EnterEstablished() {
   SetState(State::kEstablished);
+  // tcp_init_buffer_space: DRS starts from what ten segments or the first window carry.
+  const uint32_t advmss = OwnMss() - (neg_.timestamps ? 12 : 0);
+  rcvq_space_ = std::min(rcv_wnd_, 10 * advmss);
+  rcvq_seq_ = static_cast<uint32_t>(rcv_buf_.read_offset());
+  rcvq_time_ = MicrosNow();
   if (opts_.keepalive) SetKeepalive(true);
   // Room to grow the congestion window comes from the first cwnd of data.
   if (opts_.sndbuf == 0) {
     snd_buf_.set_capacity(std::max<size_t>(snd_buf_.capacity(), 2ull * cc_state_.cwnd * mss_));
   }
+}
+
+// Receive-buffer autotuning, "dynamic right-sizing" (Linux tcp_rcv_space_adjust, after Fisk and
+// Feng's DRS): the receiver measures what the application reads per RTT and sizes the buffer, and
+// with it the window it offers, to about twice that (more while the rate still grows), up to
+// tcp_rmem[2]. A socket whose SO_RCVBUF the application set keeps its size (SOCK_RCVBUF_LOCK).
+// Here the buffer's free space is the window offered (WindowToAdvertise), so its size stands for
+// both Linux's sk_rcvbuf and window_clamp; it only grows. Always on, as with Linux's default
+// net.ipv4.tcp_moderate_rcvbuf = 1 (that knob is not in Sysctl yet).
+
+uint32_t Connection::MicrosNow() const {
+  return static_cast<uint32_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(now().time_since_epoch()).count());
+}
+
+// tcp_rcv_rtt_measure: time how long the window offered when the last measurement started takes
+// to arrive. Such samples only ever lower the estimate (tcp_rcv_rtt_update with win_dep: a sender
+// that is not window-limited makes them too long). Linux also takes samples from echoed
+// timestamps (tcp_rcv_rtt_measure_ts); ours tick in milliseconds and read 0 on a LAN, so only
+// the window's timing is used.
+void Connection::RcvRttMeasure() {
+  uint32_t t = MicrosNow();
+  if (t == 0) t = 1;  // 0 means "not started"
+  if (rcv_rtt_time_ != 0) {
+    if (rcv_nxt_ < rcv_rtt_seq_) return;
+    const uint32_t sample = std::max<uint32_t>(t - rcv_rtt_time_, 1);
+    const uint32_t m = sample < (1u << 28) ? sample << 3 : UINT32_MAX;
+    if (rcv_rtt_us8_ == 0 || m < rcv_rtt_us8_) rcv_rtt_us8_ = m;
+  }
+  rcv_rtt_seq_ = rcv_nxt_ + rcv_wnd_;
+  rcv_rtt_time_ = t;
+}
+
+// tcp_rcv_space_adjust, after every read: once an RTT has passed, compare what the application
+// read in it (less what is still queued) with the last RTT's.
+void Connection::RcvSpaceAdjust() {
+  if (rcv_rtt_us8_ == 0) return;
+  const uint32_t t = MicrosNow();
+  if (t - rcvq_time_ < (rcv_rtt_us8_ >> 3)) return;
+  const uint32_t read_to = static_cast<uint32_t>(rcv_buf_.read_offset());
+  const int64_t copied =
+      static_cast<int64_t>(read_to - rcvq_seq_) - static_cast<int64_t>(rcv_buf_.readable());
+  if (copied > static_cast<int64_t>(rcvq_space_)) {
+    RcvBufGrow(static_cast<uint32_t>(std::min<int64_t>(copied, INT32_MAX)));
+  }
+  rcvq_seq_ = read_to;
+  rcvq_time_ = t;
+}
+
+// tcp_rcvbuf_grow: twice what was read in an RTT (DRS is an RTT late), plus twice the growth
+// since the RTT before (a sender in slow start doubles its rate), plus what waits out of order.
+void Connection::RcvBufGrow(uint32_t copied) {
+  const uint32_t old_space = std::max<uint32_t>(rcvq_space_, 1);
+  rcvq_space_ = copied;
+  if (opts_.rcvbuf != 0) return;
+  uint64_t rcvwin = uint64_t{copied} << 1;
+  rcvwin += (rcvwin * (copied - std::min(copied, old_space)) / old_space) << 1;
+  if (!rcv_buf_.ooo_ranges().empty()) {
+    rcvwin += rcv_buf_.ooo_ranges().back().end - rcv_buf_.next_expected();
+  }
+  const uint64_t rcvbuf =
+      std::min<uint64_t>(rcvwin, static_cast<uint64_t>(layer_.ctx().sysctl.tcp_rmem[2]));
+  if (rcvbuf > rcv_buf_.capacity()) rcv_buf_.set_capacity(static_cast<size_t>(rcvbuf));
 }
 
 }  // namespace taptcp::tcp
