@@ -70,6 +70,7 @@ const Knob kKnobs[] = {
     {"net.ipv4.tcp_min_snd_mss", IntKnob{&Sysctl::tcp_min_snd_mss, 48, 767}},
     {"net.ipv4.tcp_window_scaling", IntKnob{&Sysctl::tcp_window_scaling, 0, 1}},
     {"net.ipv4.tcp_rmem", TripleKnob{&Sysctl::tcp_rmem, 1, INT_MAX}},
+    {"net.ipv4.tcp_moderate_rcvbuf", IntKnob{&Sysctl::tcp_moderate_rcvbuf, 0, 1}},
     {"net.ipv4.tcp_wmem", TripleKnob{&Sysctl::tcp_wmem, 1, INT_MAX}},
     {"net.ipv4.tcp_congestion_control",
      ChoiceKnob{&Sysctl::tcp_congestion_control, {"reno", "cubic"}}},

@@ -53,6 +53,7 @@ struct Sysctl {
   int tcp_min_snd_mss = 48;
   int tcp_window_scaling = 1;
   std::array<int, 3> tcp_rmem = {4096, 131072, 6291456};
+  int tcp_moderate_rcvbuf = 1;  // receive-buffer autotuning (DRS) up to tcp_rmem[2]
   std::array<int, 3> tcp_wmem = {4096, 16384, 4194304};
   std::string tcp_congestion_control = "cubic";
   // data and liveness

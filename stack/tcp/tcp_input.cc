@@ -712,7 +712,8 @@ void Connection::RcvSpaceAdjust() {
 void Connection::RcvBufGrow(uint32_t copied) {
   const uint32_t old_space = std::max<uint32_t>(rcvq_space_, 1);
   rcvq_space_ = copied;
-  if (opts_.rcvbuf != 0) return;
+  // SO_RCVBUF pins the buffer (SOCK_RCVBUF_LOCK), and tcp_moderate_rcvbuf=0 turns DRS off.
+  if (opts_.rcvbuf != 0 || layer_.ctx().sysctl.tcp_moderate_rcvbuf == 0) return;
   uint64_t rcvwin = uint64_t{copied} << 1;
   rcvwin += (rcvwin * (copied - std::min(copied, old_space)) / old_space) << 1;
   if (!rcv_buf_.ooo_ranges().empty()) {

@@ -547,6 +547,16 @@ TEST(TcpScenario, ReceiveBufferStaysForASilentReaderOrAFixedSoRcvbuf) {
     EXPECT_EQ(bad, 0u);
     EXPECT_EQ(FindConn(*p.server, 9)->rcv_space(), 200000u);  // doubled, as Linux does
   }
+  {
+    // net.ipv4.tcp_moderate_rcvbuf=0: no autotuning, the buffer stays at tcp_rmem[1].
+    TcpPair p;
+    p.server->sysctl().tcp_moderate_rcvbuf = 0;
+    const int l = p.Listen(9);
+    const auto [c, s] = p.Establish(l, 9);
+    uint64_t bad = 0;
+    ASSERT_EQ(OneWay(p, c, s, 4 << 20, true, &bad), uint64_t{4} << 20);
+    EXPECT_EQ(FindConn(*p.server, 9)->rcv_space(), 131072u);
+  }
 }
 
 // Zero-copy receive as the TAP loop does it: the driver reads each frame into the memory the
