@@ -157,6 +157,16 @@ int SocketApi::Close(int fd) {
 }
 
 int SocketApi::SetSockOpt(int fd, int level, int name, int value) {
+  const int err = SetOption(fd, level, name, value);
+  // Children take the listener's options when they are made (tcp_create_openreq_child copies
+  // the listening socket), so an option set after listen() reaches the next accepted ones.
+  if (Sock* s = Find(fd); err == 0 && s != nullptr && s->listener != nullptr) {
+    s->listener->set_child_options(s->opts);
+  }
+  return err;
+}
+
+int SocketApi::SetOption(int fd, int level, int name, int value) {
   Sock* s = Find(fd);
   if (s == nullptr) return -EBADF;
   tcp::ConnectionOptions& o = s->conn != nullptr ? s->conn->options() : s->opts;

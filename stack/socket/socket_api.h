@@ -88,6 +88,7 @@ class SocketApi {
  private:
   struct Sock;
   Sock* Find(int fd);
+  int SetOption(int fd, int level, int name, int value);  // SetSockOpt without the inheritance
 
   tcp::TcpLayer& tcp_;
   std::map<int, std::unique_ptr<Sock>> sockets_;

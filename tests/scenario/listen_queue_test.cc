@@ -567,6 +567,18 @@ TEST_F(ListenQueue, TraceNamesEachDecision) {
   EXPECT_EQ(rec.lines, want);
 }
 
+// Options set on the listener after listen() reach the connections it makes next, as Linux's
+// children copy the listening socket when they are created: here SO_RCVBUF sizes the SYN-ACK's
+// window (tcp_openreq_init_rwin): 2 x 10000 B, in whole 1448-byte segments.
+TEST_F(ListenQueue, OptionsSetAfterListenReachTheNextConnection) {
+  Listen(16);
+  ASSERT_EQ(api().SetSockOpt(listen_fd_, socket::kSolSocket, socket::kSoRcvBuf, 10000), 0);
+  Syn(1001);
+  const auto got = Sent(1001);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].window, 20000 / 1448 * 1448);
+}
+
 // The proven-peer memory is bounded: the oldest address goes first (tcp_metrics reclaims).
 TEST(TcpMetrics, ForgetsTheOldestPeerWhenFull) {
   tcp::TcpMetrics m;
