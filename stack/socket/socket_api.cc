@@ -283,7 +283,7 @@ int SocketApi::GetTcpInfo(int fd, TcpInfo* info) {
   info->unacked = static_cast<uint32_t>(c.unacked_bytes());
   info->snd_wnd = c.snd_wnd();
   info->rcv_wnd = c.rcv_wnd();
-  info->rcv_space = static_cast<uint32_t>(c.rcv_space());
+  info->rcv_space = c.rcvq_space();  // tcpi_rcv_space = tp->rcvq_space.space
   info->bytes_sent = c.stats().bytes_sent;
   info->bytes_acked = c.bytes_acked();
   info->bytes_received = c.stats().bytes_received;

@@ -149,6 +149,8 @@ class Connection final : private timers::TimerHandler {
   std::string_view congestion_control() const { return cc_->name(); }
   uint32_t rcv_wnd() const { return rcv_wnd_; }
   size_t rcv_space() const { return rcv_buf_.capacity(); }
+  // What DRS measures the reader against (tp->rcvq_space.space): TCP_INFO's rcv_space, `ss -i`.
+  uint32_t rcvq_space() const { return rcvq_space_; }
   int retransmits() const { return retransmits_; }
   Seq snd_una() const { return snd_una_; }
   Seq snd_nxt() const { return snd_nxt_; }

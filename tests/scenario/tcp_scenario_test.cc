@@ -92,6 +92,9 @@ TEST(TcpScenario, HandshakeNegotiatesLinuxOptions) {
   EXPECT_EQ(ci.snd_wscale, 7);
   EXPECT_TRUE(ci.timestamps && ci.sack && ci.wscale);
   EXPECT_EQ(ci.snd_cwnd, 10u);  // RFC 6928
+  // tcp_init_buffer_space: min(window, 10 * advmss), what `ss -i` shows as rcv_space:14480.
+  EXPECT_EQ(ci.rcv_space, 14480u);
+  EXPECT_EQ(si.rcv_space, 14480u);
   EXPECT_EQ(p.client->mib().Get(Counter::kTcpActiveOpens), 1u);
   EXPECT_EQ(p.server->mib().Get(Counter::kTcpPassiveOpens), 1u);
   EXPECT_EQ(p.client->mib().Get(Counter::kTcpCurrEstab), 1u);
@@ -290,9 +293,9 @@ TEST(TcpScenario, EchoOnACleanWire) {
   EXPECT_LT(ti.min_rtt_us, 3000u);
   EXPECT_EQ(ti.pmtu, 1500u);
   EXPECT_EQ(ti.advmss, 1460u);
-  // The buffer started at tcp_rmem[1] and grew with what the echo read per RTT (DRS,
-  // tcp_rcv_space_adjust), never past tcp_rmem[2].
-  EXPECT_GT(ti.rcv_space, 131072u);
+  // rcv_space (tp->rcvq_space.space) started at ten segments and followed what the echo read
+  // per RTT (DRS, tcp_rcv_space_adjust; the buffer's growth: ReceiveBufferGrows... below).
+  EXPECT_GT(ti.rcv_space, 14480u);
   EXPECT_LE(ti.rcv_space, 6291456u);
 }
 
