@@ -28,8 +28,9 @@ std::vector<DiagSocket> DumpSockets(const TcpLayer& tcp, Instant now) {
       q.local_port = r->tuple.local_port;
       q.remote_ip = r->tuple.remote_ip;
       q.remote_port = r->tuple.remote_port;
-      // inet_diag shows a request's SYN-ACK timer as "on" with its retransmissions.
-      if (r->timer.armed()) q.timer = DiagTimer{"on", Left(r->timer.expiry(), now), r->num_timeout};
+      // inet_diag shows a request's SYN-ACK timer as "on" with the SYN-ACKs it re-sent
+      // (num_retrans: by the timer and for duplicate SYNs).
+      if (r->timer.armed()) q.timer = DiagTimer{"on", Left(r->timer.expiry(), now), r->num_retrans};
       requests.push_back(q);
     }
   }

@@ -503,17 +503,20 @@ TEST_F(ListenQueue, ClosingTheListenerResetsQueuedAndPending) {
   EXPECT_EQ(rst2[0].flags, wire::kRst);
 }
 
-// `ss`: SYN_RECV entries appear with their SYN-ACK timer, counted in retransmissions.
+// `ss`: SYN_RECV entries appear with their SYN-ACK timer and the SYN-ACKs re-sent (inet_diag's
+// idiag_retrans for a request is num_retrans: by the timer or for a duplicate SYN).
 TEST_F(ListenQueue, RequestsShowInSs) {
   Listen(16);
   Syn(1001);
-  Run(milliseconds(1500));
+  Run(milliseconds(200));
+  Syn(1001);  // a duplicate SYN: its SYN-ACK counts as a retransmission too (num_retrans)
+  Run(milliseconds(1300));  // and the timer's, 1 s after that answer
   const auto rows = tcp::DumpSockets(pair_.stack().tcp(), pair_.now());
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[1].state, std::string_view("SYN-RECV"));
   EXPECT_EQ(rows[1].remote_port, 1001);
   ASSERT_TRUE(rows[1].timer.has_value());
-  EXPECT_EQ(rows[1].timer->retransmits, 1);
+  EXPECT_EQ(rows[1].timer->retransmits, 2);
 }
 
 // A SYN reopening a TIME_WAIT 4-tuple skips the SYN-queue check (tcp_conn_request with isn set):
