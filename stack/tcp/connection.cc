@@ -7,21 +7,6 @@
 #include "stack/tcp/tcp_layer.h"
 
 namespace taptcp::tcp {
-namespace {
-
-// Our window-scale shift (tcp_select_initial_window): the smallest that lets the largest receive
-// buffer (tcp_rmem[2]) be offered in 16 bits. 7 with Linux's default 6 MiB.
-uint8_t ReceiveWindowScale(const Sysctl& sc) {
-  uint64_t space = static_cast<uint64_t>(sc.tcp_rmem[2]);
-  uint8_t shift = 0;
-  while (space > 65535 && shift < 14) {
-    space >>= 1;
-    ++shift;
-  }
-  return shift;
-}
-
-}  // namespace
 
 Connection::Connection(TcpLayer& layer, const FourTuple& tuple, const ConnectionOptions& options)
     : layer_(layer),
@@ -36,8 +21,8 @@ Connection::Connection(TcpLayer& layer, const FourTuple& tuple, const Connection
       delack_timer_(this),
       sk_timer_(this) {
   if (!cc_) cc_ = MakeCongestionControl("reno");
-  ts_offset_ = layer.ctx().sysctl.tcp_timestamps == 1 ? layer.isn().TimestampOffset(tuple) : 0;
-  neg_.rcv_wscale = ReceiveWindowScale(layer.ctx().sysctl);
+  ts_offset_ = layer.TimestampOffset(tuple);
+  neg_.rcv_wscale = layer.ReceiveWindowScale();
   mss_ = std::min<uint32_t>(536, layer.mtu_mss());
 }
 

@@ -21,17 +21,6 @@ bool InWindow(Seq seq, Seq end, Seq s, Seq e) {
   return seq == e && seq == end;
 }
 
-// tcp_select_initial_window: the smallest shift that lets the window cover tcp_rmem[2].
-uint8_t OurWindowScale(const Sysctl& sc) {
-  uint8_t wscale = 0;
-  uint64_t space = static_cast<uint64_t>(sc.tcp_rmem[2]);
-  while (space > 65535 && wscale < 14) {
-    space >>= 1;
-    ++wscale;
-  }
-  return wscale;
-}
-
 // reqsk_timeout: TCP_TIMEOUT_INIT << num_timeout, at most TCP_RTO_MAX (120 s, reached at 7).
 Duration RequestTimeout(int num_timeout) {
   return std::min<Duration>(seconds(1) * (1 << std::min(num_timeout, 7)), seconds(120));
@@ -94,7 +83,7 @@ Negotiated Listener::NegotiateSyn(const Segment& syn) const {
   neg.window_scaling = o->window_scale.has_value() && sc.tcp_window_scaling != 0;
   if (neg.window_scaling) {
     neg.snd_wscale = std::min<uint8_t>(*o->window_scale, 14);  // TCP_MAX_WSCALE
-    neg.rcv_wscale = OurWindowScale(sc);
+    neg.rcv_wscale = layer_.ReceiveWindowScale();
   }
   return neg;
 }
@@ -174,7 +163,7 @@ void Listener::OnSyn(const FourTuple& t, const Segment& seg, std::optional<Seq> 
       return;
     }
   }
-  const uint32_t ts_offset = sc.tcp_timestamps == 1 ? layer_.isn().TimestampOffset(t) : 0;
+  const uint32_t ts_offset = layer_.TimestampOffset(t);
 
   if (want_cookie) {
     // cookie_init_sequence: no entry; everything the final ACK needs is in the ISN and TSval.
@@ -207,7 +196,6 @@ void Listener::OnSyn(const FourTuple& t, const Segment& seg, std::optional<Seq> 
   req.tuple = t;
   req.irs = seg.seq;
   req.iss = isn ? *isn : Seq(layer_.isn().Isn(t, ctx.now()));
-  req.peer_window = seg.window;
   req.neg = neg;
   req.ts_offset = ts_offset;
   if (neg.timestamps) req.ts_recent = seg.options->timestamp->first;
@@ -342,20 +330,23 @@ void Listener::OnRequestSegment(RequestSock& req, const Segment& seg) {
   Connection* c = CreateChild(req.tuple, req.iss, req.irs, req.neg, seg, ts_recent, req.ts_offset,
                               req.synack_window, rtt);
   if (c == nullptr) {
-    // listen_overflow: with tcp_abort_on_overflow=0 the ACK is dropped and the request remembers
-    // it was acked; its SYN-ACKs go on, and the client's next ACK may find room. With 1: RST.
-    if (ctx.sysctl.tcp_abort_on_overflow == 0) {
-      req.acked = true;
-      return;
-    }
+    // listen_overflow: with tcp_abort_on_overflow=0 the ACK is dropped and the request stays;
+    // its SYN-ACKs go on, and the client's next ACK may find room. With 1: RST. (Linux also
+    // marks the request "acked", which only TCP_DEFER_ACCEPT reads; we have no defer-accept.)
+    if (ctx.sysctl.tcp_abort_on_overflow == 0) return;
     layer_.SendResetFor(req.tuple, seg);
     ctx.mib.Inc(Counter::kTcpExtEmbryonicRsts);
     DropRequest(req);
     return;
   }
   DropRequest(req);  // `req` is gone after this line
-  // The ACK may carry data (and a FIN): the child processes it as an established connection.
-  if (!seg.payload.empty() || seg.fin()) c->OnSegment(seg);
+  ChildTakes(*c, seg);
+}
+
+// tcp_child_process: the final ACK may carry data (and a FIN), which the new connection processes
+// as an established one; then the application may accept it.
+void Listener::ChildTakes(Connection& child, const Segment& ack) {
+  if (!ack.payload.empty() || ack.fin()) child.OnSegment(ack);
   if (observer_ != nullptr) observer_->OnConnectionEvent();
 }
 
@@ -380,7 +371,7 @@ bool Listener::CheckCookie(const FourTuple& t, const Segment& seg) {
   // Rebuild the request from the ACK (cookie_tcp_reqsk_init).
   Negotiated neg;
   neg.peer_mss = CookieMss(*mss_index);
-  const uint32_t ts_offset = sc.tcp_timestamps == 1 ? layer_.isn().TimestampOffset(t) : 0;
+  const uint32_t ts_offset = layer_.TimestampOffset(t);
   uint32_t ts_recent = 0;
   if (seg.options != nullptr && seg.options->timestamp) {
     // cookie_timestamp_decode: the SYN's options come back in the echoed TSval.
@@ -396,16 +387,13 @@ bool Listener::CheckCookie(const FourTuple& t, const Segment& seg) {
     if (co->wscale) {
       neg.window_scaling = true;
       neg.snd_wscale = *co->wscale;
-      neg.rcv_wscale = OurWindowScale(sc);
+      neg.rcv_wscale = layer_.ReceiveWindowScale();
     }
   }
   // A cookie ACK that meets a full accept queue is dropped, RST or not (the child is not made).
   Connection* c = CreateChild(t, seg.ack - 1, client_isn, neg, seg, ts_recent, ts_offset,
                               InitialWindow(neg), std::nullopt);
-  if (c != nullptr) {
-    if (!seg.payload.empty() || seg.fin()) c->OnSegment(seg);
-    if (observer_ != nullptr) observer_->OnConnectionEvent();
-  }
+  if (c != nullptr) ChildTakes(*c, seg);
   return true;
 }
 

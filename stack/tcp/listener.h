@@ -48,8 +48,6 @@ class Listener final : public timers::TimerHandler {
   int backlog() const { return max_ack_backlog_; }
   size_t accept_queue_size() const { return accept_queue_.size(); }
   size_t request_count() const { return requests_.size(); }
-  // Requests that have not yet had a SYN-ACK timeout (reqsk_queue_len_young).
-  size_t young_count() const { return young_; }
   // The request entries (SYN_RECV), for `ss` (inet_diag dumps them from the request hash too).
   std::vector<const RequestSock*> Requests() const;
   void set_observer(ConnectionObserver* o) { observer_ = o; }
@@ -84,6 +82,8 @@ class Listener final : public timers::TimerHandler {
   Connection* CreateChild(const FourTuple& t, Seq iss, Seq irs, const Negotiated& neg,
                           const Segment& ack, uint32_t ts_recent, uint32_t ts_offset,
                           uint16_t synack_window, std::optional<Duration> rtt);
+  // tcp_child_process: the child processes what the final ACK carried; the application is told.
+  void ChildTakes(Connection& child, const Segment& ack);
   // tcp_v4_send_synack for an entry (or the throwaway entry of a cookie SYN-ACK, `tsval` set).
   void SendSynAck(RequestSock& req, bool retransmit, std::optional<uint32_t> tsval = std::nullopt);
   // tcp_v4_reqsk_send_ack: <SEQ=ISS+1><ACK=RCV.NXT><ACK> for an out-of-window segment.
@@ -115,7 +115,7 @@ class Listener final : public timers::TimerHandler {
   uint16_t port_;
   int max_ack_backlog_;
   absl::flat_hash_set<std::unique_ptr<RequestSock>, ReqHash, ReqEq> requests_;
-  size_t young_ = 0;
+  size_t young_ = 0;  // requests that have not yet had a SYN-ACK timeout (reqsk_queue_len_young)
   std::optional<Instant> last_overflow_;  // rx_opt.ts_recent_stamp of a listener
   std::deque<Connection*> accept_queue_;
   ConnectionObserver* observer_ = nullptr;

@@ -30,12 +30,10 @@ struct RequestSock {
   uint32_t ts_offset = 0;       // ts_off: added to our clock in every TSval we send
   uint32_t last_oow_ack = 0;    // Jiffies32 of the last rate-limited answer; 0 = never
   uint32_t synack_sent_us = 0;  // snt_synack, low 32 bits of µs (a request lives ~63 s)
-  uint16_t peer_window = 0;     // the SYN's window (never scaled)
   uint16_t synack_window = 0;   // rsk_rcv_wnd: the window our SYN-ACK offered
   Negotiated neg;
   uint8_t num_timeout = 0;  // timer expiries so far (0 = "young")
   uint8_t num_retrans = 0;  // SYN-ACKs re-sent, by timer or for a duplicate SYN
-  bool acked = false;       // a final ACK met a full accept queue (inet_rsk(req)->acked)
 
   static RequestSock& FromTimer(timers::Timer& t) { return *reinterpret_cast<RequestSock*>(&t); }
 };

@@ -23,6 +23,20 @@ TcpLayer::~TcpLayer() {
   closed_.clear();
 }
 
+uint8_t TcpLayer::ReceiveWindowScale() const {
+  uint64_t space = static_cast<uint64_t>(ctx_.sysctl.tcp_rmem[2]);
+  uint8_t shift = 0;
+  while (space > 65535 && shift < 14) {
+    space >>= 1;
+    ++shift;
+  }
+  return shift;
+}
+
+uint32_t TcpLayer::TimestampOffset(const FourTuple& t) const {
+  return ctx_.sysctl.tcp_timestamps == 1 ? isn_.TimestampOffset(t) : 0;
+}
+
 uint32_t TcpLayer::mtu_mss() const { return static_cast<uint32_t>(ip_.max_payload()) - 20; }
 
 // tcp_v4_rcv: count, check, find the socket, hand over.

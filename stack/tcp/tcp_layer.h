@@ -48,6 +48,12 @@ class TcpLayer final : public net::IpProtocolHandler {
   uint32_t mtu_mss() const;  // MSS from the MTU: MTU - 40
   const IsnGenerator& isn() const { return isn_; }
   const SynCookies& cookies() const { return cookies_; }
+  // Our window-scale shift (tcp_select_initial_window): the smallest that lets the largest receive
+  // buffer (tcp_rmem[2]) be offered in 16 bits. 7 with Linux's default 6 MiB.
+  uint8_t ReceiveWindowScale() const;
+  // What a connection on `t` adds to its timestamp clock: the keyed per-address-pair offset with
+  // net.ipv4.tcp_timestamps=1, none with 2 (tcp_init_transfer's ts_off, secure_tcp_ts_off).
+  uint32_t TimestampOffset(const FourTuple& t) const;
   // Peers that completed a connection with a measured RTT (tcp_metrics.c).
   TcpMetrics& metrics() { return metrics_; }
   // One segment, or with gso_size > 0 a super-segment of (a, b) cut into gso_size pieces by
